@@ -1,0 +1,101 @@
+// swift-tools-version:6.1
+// supportbot — an email support bot for PWSK: IMAP in, rules, SMTP auto-reply out.
+//
+// Pure cores (MailMessage, Triage) take values and return values; the shells
+// (MailTransport, SupportDesk's engine, the CLI) are the only ones touching the
+// network and the disk. See DESIGN.md section 2 for the layering.
+import PackageDescription
+
+let package = Package(
+  name: "supportbot",
+  platforms: [.macOS(.v15)],
+  products: [
+    .executable(name: "supportbot", targets: ["supportbot"])
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+  ],
+  targets: [
+    // libcurl, with typed shims for its variadic setopt/getinfo.
+    .systemLibrary(
+      name: "CCurl",
+      pkgConfig: "libcurl",
+      providers: [.apt(["libcurl4-openssl-dev"])]
+    ),
+
+    // RFC 5322 / MIME parsing and composing. No I/O.
+    .target(name: "MailMessage"),
+
+    // Staff-editable rules, Polish-aware normalisation, classification. No network.
+    .target(name: "Triage"),
+
+    // IMAP and SMTP clients over libcurl.
+    .target(
+      name: "MailTransport",
+      dependencies: [
+        "CCurl",
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+
+    // Policy, state store and the engine (poll → decide → reply → record → file).
+    .target(
+      name: "SupportDesk",
+      dependencies: [
+        "MailMessage",
+        "Triage",
+        "MailTransport",
+        .product(name: "GRDB", package: "GRDB.swift"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+
+    // The command-line interface: a thin shell over the libraries.
+    .executableTarget(
+      name: "supportbot",
+      dependencies: [
+        "SupportDesk",
+        "MailMessage",
+        "MailTransport",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+        .product(name: "Logging", package: "swift-log"),
+      ]
+    ),
+
+    // Helpers for tests that talk to the local mail stack (scripts/mailstack.sh).
+    .target(
+      name: "MailStackTestSupport",
+      dependencies: ["MailTransport", "MailMessage", .product(name: "Logging", package: "swift-log")],
+      path: "Tests/MailStackTestSupport"
+    ),
+
+    .testTarget(name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Fixtures")]),
+    .testTarget(name: "TriageTests", dependencies: ["Triage"]),
+    .testTarget(
+      name: "MailTransportTests",
+      dependencies: ["MailTransport", "MailMessage", "MailStackTestSupport"]
+    ),
+    .testTarget(
+      name: "SupportDeskTests",
+      dependencies: ["SupportDesk", "MailMessage", "MailTransport", "MailStackTestSupport"],
+      resources: [.copy("Fixtures")]
+    ),
+    // The `supportbot` binary against the real servers, as an admin runs it.
+    .testTarget(
+      name: "EndToEndTests",
+      dependencies: ["MailMessage", "MailTransport", "MailStackTestSupport"]
+    ),
+  ]
+)
+
+// Same language settings everywhere: Swift 6 mode (strict concurrency) plus the
+// upcoming features we want to hold ourselves to already.
+for target in package.targets where target.type != .system {
+  var settings = target.swiftSettings ?? []
+  settings.append(.swiftLanguageMode(.v6))
+  settings.append(.enableUpcomingFeature("ExistentialAny"))
+  settings.append(.enableUpcomingFeature("MemberImportVisibility"))
+  target.swiftSettings = settings
+}

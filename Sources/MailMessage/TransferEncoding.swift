@@ -1,0 +1,146 @@
+/// Content-Transfer-Encoding: quoted-printable and base64, both ways.
+public enum TransferEncoding {
+  /// Decodes quoted-printable (RFC 2045 section 6.7). Soft line breaks are
+  /// removed; a malformed escape is kept as it stands rather than dropped.
+  public static func decodeQuotedPrintable<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8] {
+    let bytes = Array(input)
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      guard byte == UInt8(ascii: "=") else {
+        output.append(byte)
+        index += 1
+        continue
+      }
+      // Soft line break: '=' followed by optional whitespace and a line end.
+      var look = index + 1
+      while look < bytes.count, bytes[look] == 0x20 || bytes[look] == 0x09 { look += 1 }
+      if look < bytes.count, bytes[look] == 0x0A {
+        index = look + 1
+        continue
+      }
+      if look + 1 < bytes.count, bytes[look] == 0x0D, bytes[look + 1] == 0x0A {
+        index = look + 2
+        continue
+      }
+      if look == bytes.count {
+        index = look
+        continue
+      }
+      if index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+        output.append(high << 4 | low)
+        index += 3
+      } else {
+        output.append(byte)
+        index += 1
+      }
+    }
+    return output
+  }
+
+  /// Encodes text as quoted-printable lines of at most 76 characters joined
+  /// by CRLF. Line breaks of the text become hard CRLF breaks.
+  public static func encodeQuotedPrintable(_ text: String) -> String {
+    var lines: [String] = []
+    for line in text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline) {
+      lines.append(contentsOf: encodeQuotedPrintableLine(Array(line.utf8)))
+    }
+    return lines.joined(separator: "\r\n")
+  }
+
+  /// One text line as one or more encoded lines (soft breaks between them).
+  private static func encodeQuotedPrintableLine(_ bytes: [UInt8]) -> [String] {
+    var lines: [String] = []
+    var current = ""
+    for (position, byte) in bytes.enumerated() {
+      let isLast = position == bytes.count - 1
+      let token: String
+      switch byte {
+      case 0x20 where isLast, 0x09 where isLast:
+        token = escape(byte)  // trailing whitespace would be stripped in transit
+      case UInt8(ascii: ".") where current.isEmpty, UInt8(ascii: "F") where current.isEmpty:
+        token = escape(byte)  // "." and "From " at a line start are mangled by some servers
+      case 0x21...0x7E where byte != UInt8(ascii: "="), 0x20, 0x09:
+        token = String(UnicodeScalar(byte))
+      default:
+        token = escape(byte)
+      }
+      // Leave room for the '=' of a soft break.
+      if current.utf8.count + token.utf8.count > 75 {
+        lines.append(current + "=")
+        current = ""
+      }
+      current += token
+    }
+    lines.append(current)
+    return lines
+  }
+
+  private static func escape(_ byte: UInt8) -> String {
+    let digits = Array("0123456789ABCDEF")
+    return "=" + String(digits[Int(byte >> 4)]) + String(digits[Int(byte & 0x0F)])
+  }
+
+  /// Decodes base64, ignoring line breaks, whitespace and other stray
+  /// characters, and tolerating missing padding.
+  public static func decodeBase64<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(input.count * 3 / 4)
+    var accumulator: UInt32 = 0
+    var bits = 0
+    for byte in input {
+      guard let value = base64Value(byte) else {
+        if byte == UInt8(ascii: "=") { break }
+        continue
+      }
+      accumulator = accumulator << 6 | UInt32(value)
+      bits += 6
+      if bits >= 8 {
+        bits -= 8
+        output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
+      }
+    }
+    return output
+  }
+
+  /// Encodes bytes as base64 without line breaks.
+  public static func encodeBase64<Bytes: Collection<UInt8>>(_ input: Bytes) -> String {
+    let alphabet = Array("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8)
+    let bytes = Array(input)
+    var output: [UInt8] = []
+    output.reserveCapacity((bytes.count + 2) / 3 * 4)
+    var index = 0
+    while index < bytes.count {
+      let chunk = bytes[index..<min(index + 3, bytes.count)]
+      let value = chunk.enumerated().reduce(UInt32(0)) { $0 | UInt32($1.element) << UInt32(16 - 8 * $1.offset) }
+      for position in 0..<4 {
+        output.append(
+          position <= chunk.count ? alphabet[Int(value >> UInt32(18 - 6 * position) & 0x3F)] : UInt8(ascii: "="))
+      }
+      index += 3
+    }
+    return String(decoding: output, as: UTF8.self)
+  }
+
+  static func hexValue(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0")
+    case UInt8(ascii: "A")...UInt8(ascii: "F"): byte - UInt8(ascii: "A") + 10
+    case UInt8(ascii: "a")...UInt8(ascii: "f"): byte - UInt8(ascii: "a") + 10
+    default: nil
+    }
+  }
+
+  private static func base64Value(_ byte: UInt8) -> UInt8? {
+    switch byte {
+    case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
+    case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
+    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
+    case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
+    case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
+    default: nil
+    }
+  }
+}

@@ -1,0 +1,188 @@
+import CCurl
+import Foundation
+
+/// libcurl's process-wide initialisation, done exactly once before the first handle.
+private let curlGlobalInit: CURLcode = sb_curl_global_init()
+
+/// The outcome of one `curl_easy_perform` that did not succeed.
+struct CurlFailure: Error, Sendable {
+  /// The raw libcurl result code.
+  var code: Int
+  /// libcurl's message for the code, e.g. "Login denied".
+  var summary: String
+  /// What CURLOPT_ERRORBUFFER said, often more precise ("Mailbox UIDVALIDITY has changed").
+  var detail: String
+  /// The last reply code the server sent (IMAP: none; SMTP: e.g. 550).
+  var responseCode: Int
+
+  /// A one-line explanation combining the details that are present.
+  var text: String {
+    detail.isEmpty || detail == summary ? summary : "\(summary): \(detail)"
+  }
+}
+
+/// Accumulates what libcurl writes, with a ceiling so a hostile or huge
+/// message cannot exhaust memory.
+final class ByteSink {
+  var bytes: [UInt8] = []
+  let limit: Int
+  var overflowed = false
+
+  init(limit: Int) { self.limit = limit }
+}
+
+/// Hands bytes to libcurl for an upload.
+final class ByteSource {
+  let bytes: [UInt8]
+  var offset = 0
+
+  init(_ bytes: [UInt8]) { self.bytes = bytes }
+}
+
+private let writeToSink: curl_write_callback = { data, size, count, context in
+  guard let context else { return 0 }
+  let sink = Unmanaged<ByteSink>.fromOpaque(context).takeUnretainedValue()
+  let length = size * count
+  guard length > 0, let data else { return length }
+  if sink.bytes.count + length > sink.limit {
+    sink.overflowed = true
+    return 0  // makes libcurl stop with CURLE_WRITE_ERROR
+  }
+  data.withMemoryRebound(to: UInt8.self, capacity: length) {
+    sink.bytes.append(contentsOf: UnsafeBufferPointer(start: $0, count: length))
+  }
+  return length
+}
+
+private let readFromSource: curl_read_callback = { buffer, size, count, context in
+  guard let context, let buffer else { return 0 }
+  let source = Unmanaged<ByteSource>.fromOpaque(context).takeUnretainedValue()
+  let length = min(size * count, source.bytes.count - source.offset)
+  guard length > 0 else { return 0 }
+  source.bytes.withUnsafeBufferPointer { all in
+    let start = all.baseAddress!.advanced(by: source.offset)
+    buffer.withMemoryRebound(to: UInt8.self, capacity: length) {
+      $0.update(from: start, count: length)
+    }
+  }
+  source.offset += length
+  return length
+}
+
+/// One libcurl easy handle. Not thread-safe and not Sendable on purpose: it
+/// lives inside an actor running on a `ThreadExecutor`. Reusing the handle
+/// reuses its connection, so one login serves many commands.
+final class CurlHandle {
+  private let raw: UnsafeMutableRawPointer
+  private let errorBuffer: UnsafeMutablePointer<CChar>
+  private let errorBufferSize = Int(sb_error_buffer_size())
+
+  init() {
+    _ = curlGlobalInit
+    guard let raw = curl_easy_init() else {
+      // curl_easy_init fails only when memory is exhausted; nothing sensible is left to do.
+      fatalError("curl_easy_init failed: out of memory")
+    }
+    self.raw = raw
+    errorBuffer = .allocate(capacity: errorBufferSize)
+    errorBuffer.initialize(repeating: 0, count: errorBufferSize)
+    _ = sb_setopt_pointer(raw, CURLOPT_ERRORBUFFER, errorBuffer)
+    _ = sb_setopt_long(raw, CURLOPT_NOSIGNAL, 1)
+  }
+
+  deinit {
+    curl_easy_cleanup(raw)
+    errorBuffer.deallocate()
+  }
+
+  func set(_ option: CURLoption, _ value: Int) {
+    _ = sb_setopt_long(raw, option, value)
+  }
+
+  func set(_ option: CURLoption, _ value: Bool) {
+    _ = sb_setopt_long(raw, option, value ? 1 : 0)
+  }
+
+  /// Sets a string option; libcurl keeps its own copy. `nil` resets it.
+  func set(_ option: CURLoption, _ value: String?) {
+    if let value {
+      _ = value.withCString { sb_setopt_string(raw, option, $0) }
+    } else {
+      _ = sb_setopt_string(raw, option, nil)
+    }
+  }
+
+  func set(_ option: CURLoption, offset value: Int64) {
+    _ = sb_setopt_offset(raw, option, curl_off_t(value))
+  }
+
+  /// Runs one transfer. `sink` receives the response body (IMAP: the untagged
+  /// lines of a custom command, or the message literal of a URL fetch);
+  /// `source`, if given, is uploaded (SMTP DATA, IMAP APPEND). `recipients`
+  /// becomes CURLOPT_MAIL_RCPT for this transfer only.
+  func perform(sink: ByteSink, source: ByteSource? = nil, recipients: [String] = []) -> Result<Void, CurlFailure> {
+    errorBuffer[0] = 0
+    _ = sb_setopt_write_function(raw, writeToSink)
+    _ = sb_setopt_pointer(raw, CURLOPT_WRITEDATA, Unmanaged.passUnretained(sink).toOpaque())
+    if let source {
+      _ = sb_setopt_long(raw, CURLOPT_UPLOAD, 1)
+      _ = sb_setopt_read_function(raw, readFromSource)
+      _ = sb_setopt_pointer(raw, CURLOPT_READDATA, Unmanaged.passUnretained(source).toOpaque())
+      _ = sb_setopt_offset(raw, CURLOPT_INFILESIZE_LARGE, curl_off_t(source.bytes.count))
+    } else {
+      _ = sb_setopt_long(raw, CURLOPT_UPLOAD, 0)
+      _ = sb_setopt_pointer(raw, CURLOPT_READDATA, nil)
+    }
+    var list: UnsafeMutablePointer<curl_slist>? = nil
+    for recipient in recipients {
+      list = curl_slist_append(list, recipient)
+    }
+    _ = sb_setopt_slist(raw, CURLOPT_MAIL_RCPT, list)
+    defer {
+      _ = sb_setopt_slist(raw, CURLOPT_MAIL_RCPT, nil)
+      curl_slist_free_all(list)
+      // The sink and source die with this call: never leave dangling pointers behind.
+      _ = sb_setopt_pointer(raw, CURLOPT_WRITEDATA, nil)
+      _ = sb_setopt_pointer(raw, CURLOPT_READDATA, nil)
+    }
+
+    let code = curl_easy_perform(raw)
+    guard code != CURLE_OK else { return .success(()) }
+    return .failure(
+      CurlFailure(
+        code: Int(code.rawValue),
+        summary: String(cString: curl_easy_strerror(code)),
+        detail: String(cString: errorBuffer),
+        responseCode: responseCode
+      ))
+  }
+
+  /// The last numeric reply of the server (SMTP: the final reply to DATA).
+  var responseCode: Int {
+    var value = 0
+    _ = sb_getinfo_long(raw, CURLINFO_RESPONSE_CODE, &value)
+    return value
+  }
+}
+
+/// Well-known libcurl result codes, by name, so the error mapping reads as prose.
+enum CurlCode {
+  static let unsupportedProtocol = Int(CURLE_UNSUPPORTED_PROTOCOL.rawValue)
+  static let malformedURL = Int(CURLE_URL_MALFORMAT.rawValue)
+  static let couldNotResolveHost = Int(CURLE_COULDNT_RESOLVE_HOST.rawValue)
+  static let couldNotConnect = Int(CURLE_COULDNT_CONNECT.rawValue)
+  static let weirdServerReply = Int(CURLE_WEIRD_SERVER_REPLY.rawValue)
+  static let quoteError = Int(CURLE_QUOTE_ERROR.rawValue)
+  static let writeError = Int(CURLE_WRITE_ERROR.rawValue)
+  static let operationTimedOut = Int(CURLE_OPERATION_TIMEDOUT.rawValue)
+  static let sslConnectError = Int(CURLE_SSL_CONNECT_ERROR.rawValue)
+  static let gotNothing = Int(CURLE_GOT_NOTHING.rawValue)
+  static let sendError = Int(CURLE_SEND_ERROR.rawValue)
+  static let receiveError = Int(CURLE_RECV_ERROR.rawValue)
+  static let peerFailedVerification = Int(CURLE_PEER_FAILED_VERIFICATION.rawValue)
+  static let useSSLFailed = Int(CURLE_USE_SSL_FAILED.rawValue)
+  static let loginDenied = Int(CURLE_LOGIN_DENIED.rawValue)
+  static let badCAFile = Int(CURLE_SSL_CACERT_BADFILE.rawValue)
+  static let remoteFileNotFound = Int(CURLE_REMOTE_FILE_NOT_FOUND.rawValue)
+  static let authError = Int(CURLE_AUTH_ERROR.rawValue)
+}

@@ -1,0 +1,242 @@
+import CCurl
+import Foundation
+import Logging
+
+/// An IMAP client over libcurl, for one account on one server.
+///
+/// Every method runs on the client's own thread (see `ThreadExecutor`), so
+/// libcurl's blocking calls never occupy Swift's cooperative pool; callers just
+/// `await`. The single easy handle keeps its connection between calls: one
+/// login serves a whole poll.
+///
+/// What libcurl 7.88.1 forces on us (DESIGN.md section 6):
+/// - message bodies come only through the URL form
+///   `imap://host/MAILBOX;UIDVALIDITY=V/;UID=N`; a custom `UID FETCH … BODY[]`
+///   would desynchronise on a line such as `A004 OK` inside the mail;
+/// - that fetch sets `\Seen`, so `fetchMessage` clears it again when it was not set;
+/// - SELECT happens implicitly through the mailbox in the URL, never as a custom command.
+public actor IMAPClient {
+  public nonisolated let endpoint: ServerEndpoint
+  private let account: Account
+  private let options: TransportOptions
+  private let logger: Logger
+  private let executor: ThreadExecutor
+  private var handle: CurlHandle?
+
+  public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+  public init(endpoint: ServerEndpoint, account: Account, options: TransportOptions = .init(), logger: Logger) {
+    self.endpoint = endpoint
+    self.account = account
+    self.options = options
+    self.logger = logger
+    self.executor = ThreadExecutor(name: "imap \(endpoint.host)")
+  }
+
+  /// The mailbox named in the endpoint's URL, or INBOX.
+  public nonisolated var defaultMailbox: String { endpoint.path.isEmpty ? "INBOX" : endpoint.path }
+
+  // MARK: - Commands
+
+  /// STATUS: the cheap look at a mailbox (message count, UIDNEXT, UIDVALIDITY) without selecting it.
+  public func status(of mailbox: String) throws(IMAPError) -> MailboxStatus {
+    let text: String
+    do {
+      text = try command(
+        "STATUS \(try quoted(mailbox)) (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)", in: nil,
+        operation: "asking the status of \(mailbox)")
+    } catch {
+      // STATUS on a mailbox that does not exist is answered with NO.
+      guard error.reason == .commandRefused else { throw error }
+      throw self.error(.mailboxMissing, operation: error.operation, detail: error.detail)
+    }
+    guard let status = IMAPResponses.status(text), status.uidValidity != nil else {
+      throw error(.connection(.protocolError), operation: "asking the status of \(mailbox)", detail: "no STATUS answer")
+    }
+    return status
+  }
+
+  /// The UIDs above `uid`, ascending. The server may answer `n:*` with the
+  /// highest existing UID even when it is below `n`; those are filtered out.
+  public func uids(in mailbox: String, uidValidity: UInt32, above uid: UInt32) throws(IMAPError) -> [UInt32] {
+    let text = try command(
+      "UID SEARCH UID \(uid &+ 1):*", in: (mailbox, uidValidity), operation: "searching \(mailbox)")
+    return Array(Set(IMAPResponses.searchResults(text).filter { $0 > uid })).sorted()
+  }
+
+  /// UIDs of the messages whose header `name` contains `value`.
+  public func uids(
+    in mailbox: String, uidValidity: UInt32, header name: String, contains value: String
+  )
+    throws(IMAPError) -> [UInt32]
+  {
+    let text = try command(
+      "UID SEARCH HEADER \(try quoted(name)) \(try quoted(value))", in: (mailbox, uidValidity),
+      operation: "searching \(mailbox)")
+    return Array(Set(IMAPResponses.searchResults(text))).sorted()
+  }
+
+  /// Flags, size and arrival time of the given messages.
+  public func metadata(in mailbox: String, uidValidity: UInt32, uids: [UInt32]) throws(IMAPError) -> [MessageMetadata] {
+    guard !uids.isEmpty else { return [] }
+    let text = try command(
+      "UID FETCH \(Self.sequenceSet(uids)) (UID FLAGS RFC822.SIZE INTERNALDATE)", in: (mailbox, uidValidity),
+      operation: "reading message flags in \(mailbox)")
+    return IMAPResponses.fetchResults(text).sorted { $0.uid < $1.uid }
+  }
+
+  /// The complete raw message, byte for byte. The fetch sets `\Seen`; if the
+  /// message was unread before, it is marked unread again, because staff
+  /// rely on the unread marks.
+  public func fetchMessage(in mailbox: String, uidValidity: UInt32, uid: UInt32) throws(IMAPError) -> [UInt8] {
+    let operation = "fetching message UID \(uid) from \(mailbox)"
+    let before = try metadata(in: mailbox, uidValidity: uidValidity, uids: [uid])
+    guard let flags = before.first(where: { $0.uid == uid }) else {
+      throw error(.messageMissing, operation: operation, detail: "")
+    }
+    let path = "\(ServerEndpoint.encodeSegment(mailbox));UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
+    let bytes = try transfer(path: path, customRequest: nil, operation: operation)
+    if !flags.isSeen {
+      try store(in: mailbox, uidValidity: uidValidity, uids: [uid], flags: ["\\Seen"], add: false)
+    }
+    return bytes
+  }
+
+  /// Adds or removes flags or keywords (`\Seen`, `$SupportbotReplied`).
+  public func store(
+    in mailbox: String, uidValidity: UInt32, uids: [UInt32], flags: [String], add: Bool
+  )
+    throws(IMAPError)
+  {
+    guard !uids.isEmpty, !flags.isEmpty else { return }
+    for flag in flags where !Self.isValidFlag(flag) {
+      throw error(.invalidRequest, operation: "storing flags", detail: "'\(flag)' is not a valid flag name")
+    }
+    _ = try command(
+      "UID STORE \(Self.sequenceSet(uids)) \(add ? "+" : "-")FLAGS.SILENT (\(flags.joined(separator: " ")))",
+      in: (mailbox, uidValidity), operation: "storing flags in \(mailbox)")
+  }
+
+  /// Creates a mailbox; succeeds when it exists already.
+  public func createMailbox(_ name: String) throws(IMAPError) {
+    do {
+      _ = try command("CREATE \(try quoted(name))", in: nil, operation: "creating mailbox \(name)")
+    } catch let failure where failure.reason == .commandRefused {
+      // Servers answer NO [ALREADYEXISTS] (Dovecot) or a plain NO: check it is there now.
+      _ = try status(of: name)
+    }
+  }
+
+  /// Moves messages to another mailbox (RFC 6851 MOVE).
+  public func move(from mailbox: String, uidValidity: UInt32, uids: [UInt32], to target: String) throws(IMAPError) {
+    guard !uids.isEmpty else { return }
+    _ = try command(
+      "UID MOVE \(Self.sequenceSet(uids)) \(try quoted(target))", in: (mailbox, uidValidity),
+      operation: "moving messages from \(mailbox) to \(target)")
+  }
+
+  // MARK: - Plumbing
+
+  /// Runs a custom command whose answer has no literals, optionally after
+  /// selecting `mailbox` (checked against its UIDVALIDITY) through the URL.
+  private func command(
+    _ request: String, in mailbox: (String, UInt32)?, operation: String
+  ) throws(IMAPError)
+    -> String
+  {
+    let path = mailbox.map { "\(ServerEndpoint.encodeSegment($0.0));UIDVALIDITY=\($0.1)" } ?? ""
+    let bytes = try transfer(path: path, customRequest: request, operation: operation)
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  private func transfer(path: String, customRequest: String?, operation: String) throws(IMAPError) -> [UInt8] {
+    let handle = connection()
+    handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: path))
+    // Always set (or reset) the custom request: a leftover one would turn a URL fetch into it.
+    handle.set(CURLOPT_CUSTOMREQUEST, customRequest)
+    let sink = ByteSink(limit: options.maxMessageBytes)
+    let started = ContinuousClock.now
+    let result = handle.perform(sink: sink)
+    logger.trace(
+      "imap",
+      metadata: [
+        "operation": "\(operation)", "request": "\(customRequest ?? "FETCH \(path)")",
+        "bytes": "\(sink.bytes.count)", "elapsed": started.elapsedForLog,
+      ])
+    switch result {
+    case .success:
+      return sink.bytes
+    case .failure(let failure):
+      let error = classify(failure, sink: sink, operation: operation)
+      if !error.keepsConnection {
+        self.handle = nil  // start over with a fresh connection next time
+      }
+      throw error
+    }
+  }
+
+  private func connection() -> CurlHandle {
+    if let handle { return handle }
+    let handle = CurlHandle()
+    handle.configure(endpoint: endpoint, account: account, options: options)
+    self.handle = handle
+    return handle
+  }
+
+  private func classify(_ failure: CurlFailure, sink: ByteSink, operation: String) -> IMAPError {
+    let detail = failure.redactedText(account.password)
+    // libcurl 7.88.1 reports a failed SELECT as CURLE_LOGIN_DENIED ("Select failed"):
+    // the login worked, the mailbox is the problem.
+    if failure.code == CurlCode.loginDenied, failure.detail.localizedCaseInsensitiveContains("select") {
+      return error(.mailboxMissing, operation: operation, detail: detail)
+    }
+    if let problem = ConnectionProblem(failure) {
+      return error(.connection(problem), operation: operation, detail: detail)
+    }
+    let reason: IMAPError.Reason =
+      switch failure.code {
+      case CurlCode.writeError where sink.overflowed: .messageTooLarge(limit: options.maxMessageBytes)
+      case CurlCode.remoteFileNotFound where failure.detail.localizedCaseInsensitiveContains("UIDVALIDITY"):
+        .uidValidityChanged
+      case CurlCode.remoteFileNotFound: .messageMissing
+      case CurlCode.quoteError: .commandRefused
+      case CurlCode.malformedURL, CurlCode.unsupportedProtocol: .invalidRequest
+      default: .other(curlCode: failure.code)
+      }
+    return error(reason, operation: operation, detail: detail)
+  }
+
+  private func error(_ reason: IMAPError.Reason, operation: String, detail: String) -> IMAPError {
+    IMAPError(reason: reason, server: endpoint.description, account: account.user, operation: operation, detail: detail)
+  }
+
+  /// An IMAP quoted string; CR, LF and NUL cannot be quoted and are refused.
+  private func quoted(_ text: String) throws(IMAPError) -> String {
+    guard !text.contains(where: { $0 == "\r" || $0 == "\n" || $0 == "\0" || $0 == "\r\n" }) else {
+      throw error(.invalidRequest, operation: "building a command", detail: "line breaks in '\(text)'")
+    }
+    return "\"" + text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"") + "\""
+  }
+
+  private static func isValidFlag(_ flag: String) -> Bool {
+    let body = flag.hasPrefix("\\") ? flag.dropFirst() : Substring(flag)
+    return !body.isEmpty
+      && body.unicodeScalars.allSatisfy { scalar in
+        scalar.isASCII && scalar.value > 0x20 && scalar.value < 0x7F && !"(){%*\"\\]".unicodeScalars.contains(scalar)
+      }
+  }
+
+  /// `1,2,3,7` as `1:3,7`.
+  static func sequenceSet(_ uids: [UInt32]) -> String {
+    let sorted = Array(Set(uids)).sorted()
+    var ranges: [String] = []
+    var index = 0
+    while index < sorted.count {
+      var end = index
+      while end + 1 < sorted.count, sorted[end + 1] == sorted[end] + 1 { end += 1 }
+      ranges.append(end == index ? "\(sorted[index])" : "\(sorted[index]):\(sorted[end])")
+      index = end + 1
+    }
+    return ranges.joined(separator: ",")
+  }
+}

@@ -1,0 +1,90 @@
+import CCurl
+import Foundation
+import Logging
+
+/// What the server said when it accepted a message.
+public struct SMTPReceipt: Sendable, Equatable {
+  /// The final reply code to the end of DATA (250).
+  public var code: Int
+}
+
+/// An SMTP submission client over libcurl. Like `IMAPClient`, it runs on its
+/// own thread and reuses its connection for several messages.
+///
+/// libcurl dot-stuffs and ends DATA itself; hand it CRLF text. It never
+/// declares 8BITMIME, so bodies must be 7-bit (quoted-printable or base64).
+public actor SMTPClient {
+  public nonisolated let endpoint: ServerEndpoint
+  private let account: Account?
+  private let options: TransportOptions
+  private let logger: Logger
+  private let executor: ThreadExecutor
+  private var handle: CurlHandle?
+
+  public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+  /// `account` nil sends without AUTH (only a server's port 25 for local mail allows that).
+  public init(endpoint: ServerEndpoint, account: Account?, options: TransportOptions = .init(), logger: Logger) {
+    self.endpoint = endpoint
+    self.account = account
+    self.options = options
+    self.logger = logger
+    self.executor = ThreadExecutor(name: "smtp \(endpoint.host)")
+  }
+
+  /// Submits one message.
+  /// - Parameters:
+  ///   - envelopeSender: the MAIL FROM address; nil or empty for the null sender `<>`.
+  ///   - recipients: the RCPT TO addresses.
+  ///   - message: the complete RFC 5322 message with CRLF line ends.
+  public func send(envelopeSender: String?, recipients: [String], message: [UInt8]) throws(SMTPError) -> SMTPReceipt {
+    for address in [envelopeSender ?? ""] + recipients
+    where address.contains(where: { $0.isNewline || $0 == "<" || $0 == ">" }) {
+      throw error(.invalidRequest, detail: "unusable address '\(address.debugDescription)'")
+    }
+    guard !recipients.isEmpty else { throw error(.invalidRequest, detail: "no recipient") }
+    let handle = connection()
+    handle.set(CURLOPT_MAIL_FROM, "<\(envelopeSender ?? "")>")
+    let started = ContinuousClock.now
+    let result = handle.perform(
+      sink: ByteSink(limit: 1 << 16), source: ByteSource(message), recipients: recipients.map { "<\($0)>" })
+    let code = handle.responseCode
+    logger.trace(
+      "smtp",
+      metadata: [
+        "recipients": "\(recipients.count)", "bytes": "\(message.count)", "code": "\(code)",
+        "elapsed": started.elapsedForLog,
+      ])
+    switch result {
+    case .success:
+      return SMTPReceipt(code: code)
+    case .failure(let failure):
+      self.handle = nil  // the SMTP transaction state is unknown: start over
+      let detail = failure.redactedText(account?.password)
+      if (400..<500).contains(code) { throw error(.rejectedTemporarily(code: code), detail: detail) }
+      if (500..<600).contains(code) {
+        // 535 and friends come from AUTH: a login problem, not a rejected message.
+        if failure.code == CurlCode.loginDenied || failure.code == CurlCode.authError {
+          throw error(.connection(.authenticationFailed), detail: detail)
+        }
+        throw error(.rejectedPermanently(code: code), detail: detail)
+      }
+      if let problem = ConnectionProblem(failure) { throw error(.connection(problem), detail: detail) }
+      throw error(.other(curlCode: failure.code), detail: detail)
+    }
+  }
+
+  private func connection() -> CurlHandle {
+    if let handle { return handle }
+    let handle = CurlHandle()
+    handle.configure(endpoint: endpoint, account: account, options: options)
+    // For SMTP the URL path is the name we give in EHLO.
+    handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(options.heloName)))
+    self.handle = handle
+    return handle
+  }
+
+  private func error(_ reason: SMTPError.Reason, detail: String) -> SMTPError {
+    SMTPError(reason: reason, server: endpoint.description, account: account?.user ?? "", detail: detail)
+  }
+}

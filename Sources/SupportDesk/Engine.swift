@@ -1,0 +1,273 @@
+import Foundation
+import Logging
+import MailMessage
+import MailTransport
+
+/// What one pass over the mailbox did.
+public struct PassSummary: Sendable, Equatable, CustomStringConvertible {
+  public var newMails = 0
+  public var replied = 0
+  public var skipped = 0
+  public var history = 0
+  public var failed = 0
+  public var deferred = 0
+  public var retried = 0
+
+  public init() {}
+
+  public var description: String {
+    "\(newMails) new, \(replied) replied, \(skipped) skipped, \(history) left as history, "
+      + "\(deferred) deferred, \(failed) failed, \(retried) retried"
+  }
+}
+
+/// Keywords the bot puts on handled mail, so staff see in their mail client
+/// what happened (Thunderbird shows them as tags).
+public enum Keyword {
+  public static let replied = "$SupportbotReplied"
+  public static let skipped = "$SupportbotSkipped"
+  public static let failed = "$SupportbotFailed"
+}
+
+/// The loop over new mail: fetch → decide → record → reply → record → file.
+///
+/// Order matters for "nothing lost, nothing twice": the decision and the
+/// exact reply bytes are committed (status `sending`) before SMTP starts, the
+/// `sent` status right after the server's 250, and only then is the original
+/// flagged. A crash between those two commits leaves `sending`, which is
+/// reported and never re-sent blindly.
+public struct Engine: Sendable {
+  public var settings: Settings
+  public var imap: IMAPClient
+  public var smtp: SMTPClient
+  public var store: any StateStore
+  public var logger: Logger
+  /// Decide and log, but send, store, flag and move nothing.
+  public var dryRun: Bool
+  public var now: @Sendable () -> Date
+  public var replyText: String = AutoReply.acknowledgementText
+  /// Delays between SMTP attempts after temporary failures.
+  public var retryDelays: [TimeInterval] = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
+
+  private var loopGuard: LoopGuard {
+    LoopGuard(ownAddresses: [settings.botAddress.address, settings.imapAccount.user])
+  }
+
+  public init(
+    settings: Settings, imap: IMAPClient, smtp: SMTPClient, store: any StateStore, logger: Logger, dryRun: Bool = false,
+    now: @escaping @Sendable () -> Date = { Date() }
+  ) {
+    self.settings = settings
+    self.imap = imap
+    self.smtp = smtp
+    self.store = store
+    self.logger = logger
+    self.dryRun = dryRun
+    self.now = now
+  }
+
+  /// One pass: answers every new mail, retries deferred replies, returns what it did.
+  public func runOnce() async throws -> PassSummary {
+    var summary = PassSummary()
+    let mailbox = imap.defaultMailbox
+    let status = try await imap.status(of: mailbox)
+    guard let uidValidity = status.uidValidity else { return summary }
+
+    let stored = try await store.cursor(for: mailbox)
+    var cursor: MailboxCursor
+    var isFirstStart = false
+    if let stored, stored.uidValidity == uidValidity {
+      cursor = stored
+    } else {
+      isFirstStart = true
+      if let stored {
+        logger.warning(
+          "the mailbox was recreated on the server (UIDVALIDITY \(stored.uidValidity) → \(uidValidity)); reading it again, mails already answered are recognised by Message-ID",
+          metadata: ["mailbox": "\(mailbox)"])
+      }
+      cursor = MailboxCursor(mailbox: mailbox, uidValidity: uidValidity, lastUID: 0)
+    }
+
+    for record in try await store.records(withStatus: .sending) {
+      logger.warning(
+        "a reply may or may not have gone out: the bot stopped while handing it to SMTP; it is not sent again, check the customer's thread",
+        metadata: [
+          "uid": "\(record.uid)", "reply": "\(record.replyMessageID ?? "?")", "to": "\(record.replyRecipient ?? "?")",
+        ])
+    }
+
+    let uids = try await imap.uids(in: mailbox, uidValidity: uidValidity, above: cursor.lastUID)
+    if !uids.isEmpty { logger.info("\(uids.count) new mail(s) in \(mailbox)") }
+    for batch in stride(from: 0, to: uids.count, by: 200).map({ Array(uids[$0..<min($0 + 200, uids.count)]) }) {
+      let metadata = try await imap.metadata(in: mailbox, uidValidity: uidValidity, uids: batch)
+      for message in metadata {
+        summary.newMails += 1
+        cursor.lastUID = max(cursor.lastUID, message.uid)
+        if isFirstStart,
+          message.isSeen
+            || (message.internalDate ?? .distantPast) < now().addingTimeInterval(-settings.firstStartWindow)
+        {
+          summary.history += 1
+          if !dryRun {
+            try await store.save(
+              MailRecord(
+                mailbox: mailbox, uidValidity: uidValidity, uid: message.uid, status: .history, updatedAt: now()),
+              advancing: cursor)
+          }
+          continue
+        }
+        try await handle(message, cursor: cursor, summary: &summary)
+      }
+    }
+    if !dryRun, cursor != stored { try await store.save(cursor: cursor) }
+    try await retryDeferred(summary: &summary)
+    return summary
+  }
+
+  /// Decides about one new mail and acts on it.
+  private func handle(_ metadata: MessageMetadata, cursor: MailboxCursor, summary: inout PassSummary) async throws {
+    let started = ContinuousClock.now
+    let mailbox = cursor.mailbox
+    let uid = metadata.uid
+    if try await store.record(mailbox: mailbox, uidValidity: cursor.uidValidity, uid: uid) != nil {
+      return  // handled before a crash, cursor not yet moved
+    }
+    var log = logger
+    log[metadataKey: "uid"] = "\(uid)"
+
+    guard let bytes = try await fetch(uid, in: cursor) else {
+      log.warning("mail vanished before it could be read")
+      summary.skipped += 1
+      if !dryRun {
+        try await store.save(
+          MailRecord(
+            mailbox: mailbox, uidValidity: cursor.uidValidity, uid: uid, status: .skipped, skipReason: .vanished,
+            updatedAt: now()),
+          advancing: cursor)
+      }
+      return
+    }
+    let message = Message(parsing: bytes)
+    for warning in message.warnings { log.notice("parser: \(warning)") }
+    let recipient = message.replyAddress
+    log[metadataKey: "from"] = "\(recipient?.address ?? "?")"
+    var record = MailRecord(
+      mailbox: mailbox, uidValidity: cursor.uidValidity, uid: uid, messageID: message.messageID,
+      sender: recipient?.address, subject: message.subject, status: .skipped, updatedAt: now())
+
+    var reason = loopGuard.reasonToSkip(message)
+    if reason == nil, let id = message.messageID, try await store.hasReplied(toMessageID: id) { reason = .duplicate }
+    if let reason {
+      record.skipReason = reason
+      summary.skipped += 1
+      log.info("no reply", metadata: ["reason": "\(reason.rawValue)", "elapsed": started.elapsedForLog])
+      guard !dryRun else { return }
+      try await store.save(record, advancing: cursor)
+      await flag(uid, in: cursor, keyword: Keyword.skipped, log: log)
+      return
+    }
+    guard let recipient else { return }  // the loop guard answers .noSender for this
+
+    let identity = message.messageID ?? "\(mailbox)/\(cursor.uidValidity)/\(uid)"
+    let reply = AutoReply.compose(
+      to: message, recipient: MailAddress(name: recipient.name, address: recipient.address), from: settings.botAddress,
+      text: replyText, date: now(), identity: identity)
+    let replyBytes: [UInt8]
+    do {
+      replyBytes = try reply.render()
+    } catch {
+      record.status = .failed
+      record.lastError = "cannot compose the reply: \(error)"
+      summary.failed += 1
+      log.error("reply not composed", metadata: ["error": "\(error)"])
+      guard !dryRun else { return }
+      try await store.save(record, advancing: cursor)
+      await flag(uid, in: cursor, keyword: Keyword.failed, log: log)
+      return
+    }
+    if dryRun {
+      summary.replied += 1
+      log.info(
+        "would reply (dry run)",
+        metadata: ["reply": "\(reply.messageID)", "elapsed": started.elapsedForLog])
+      return
+    }
+    record.status = .sending
+    record.replyMessageID = reply.messageID
+    record.replyRecipient = recipient.address
+    record.replyBytes = replyBytes
+    try await store.save(record, advancing: cursor)  // committed before SMTP starts
+    try await send(&record, log: log, summary: &summary)
+    log.info(
+      "\(record.status == .sent ? "replied" : "reply \(record.status.rawValue)")",
+      metadata: ["reply": "\(reply.messageID)", "elapsed": started.elapsedForLog])
+    if record.status == .sent { await flag(uid, in: cursor, keyword: Keyword.replied, log: log) }
+  }
+
+  /// The raw mail, or nil when it was expunged since the search.
+  private func fetch(_ uid: UInt32, in cursor: MailboxCursor) async throws -> [UInt8]? {
+    do {
+      return try await imap.fetchMessage(in: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid)
+    } catch {
+      if error.reason == .messageMissing { return nil }
+      throw error
+    }
+  }
+
+  /// Hands a recorded reply to SMTP and records the outcome.
+  private func send(_ record: inout MailRecord, log: Logger, summary: inout PassSummary) async throws {
+    guard let bytes = record.replyBytes, let recipient = record.replyRecipient else { return }
+    record.attempts += 1
+    do {
+      _ = try await smtp.send(envelopeSender: nil, recipients: [recipient], message: bytes)
+      record.status = .sent
+      record.lastError = nil
+      record.nextAttempt = nil
+      summary.replied += 1
+    } catch {
+      record.lastError = error.description
+      if error.isTemporary, record.attempts <= retryDelays.count {
+        record.status = .retry
+        record.nextAttempt = now().addingTimeInterval(retryDelays[record.attempts - 1])
+        summary.deferred += 1
+        log.warning("reply deferred, will retry", metadata: ["error": "\(error)", "attempt": "\(record.attempts)"])
+      } else {
+        record.status = .failed
+        summary.failed += 1
+        log.error("reply failed", metadata: ["error": "\(error)"])
+      }
+    }
+    record.updatedAt = now()
+    try await store.save(record, advancing: nil)
+  }
+
+  /// Sends the replies whose retry time has come.
+  private func retryDeferred(summary: inout PassSummary) async throws {
+    guard !dryRun else { return }
+    for var record in try await store.records(withStatus: .retry) where (record.nextAttempt ?? .distantPast) <= now() {
+      var log = logger
+      log[metadataKey: "uid"] = "\(record.uid)"
+      record.status = .sending
+      record.updatedAt = now()
+      try await store.save(record, advancing: nil)
+      try await send(&record, log: log, summary: &summary)
+      summary.retried += 1
+      if record.status == .sent {
+        log.info("deferred reply sent", metadata: ["reply": "\(record.replyMessageID ?? "?")"])
+        let cursor = MailboxCursor(mailbox: record.mailbox, uidValidity: record.uidValidity, lastUID: record.uid)
+        await flag(record.uid, in: cursor, keyword: Keyword.replied, log: log)
+      }
+    }
+  }
+
+  /// Puts a keyword on the original. Failing here loses nothing (the state
+  /// store already knows), so it is logged, not thrown.
+  private func flag(_ uid: UInt32, in cursor: MailboxCursor, keyword: String, log: Logger) async {
+    do {
+      try await imap.store(
+        in: cursor.mailbox, uidValidity: cursor.uidValidity, uids: [uid], flags: [keyword], add: true)
+    } catch {
+      log.warning("could not mark the mail on the server", metadata: ["keyword": "\(keyword)", "error": "\(error)"])
+    }
+  }
+}

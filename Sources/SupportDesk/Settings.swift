@@ -1,0 +1,165 @@
+import Foundation
+import MailMessage
+import MailTransport
+
+/// Everything the service needs to run, read from the environment
+/// (DESIGN.md section 3). Secrets come from the environment or from a file
+/// named there, never from a config text, and never reach a log.
+public struct Settings: Sendable {
+  public var imap: ServerEndpoint
+  public var imapAccount: Account
+  public var smtp: ServerEndpoint
+  /// nil: submit without AUTH (only for a trusted local relay).
+  public var smtpAccount: Account?
+  public var transport: TransportOptions
+  /// The bot's own address: From of every reply, never answered itself.
+  public var botAddress: MailAddress
+  /// The SQLite file that remembers every mail handled.
+  public var statePath: String
+  public var pollSeconds: Int
+  /// On the first start on a mailbox, unread mail younger than this is
+  /// answered; everything older is recorded as history and left alone.
+  public var firstStartWindow: TimeInterval
+
+  /// The environment variables, with what each means, for `--help` and errors.
+  public static let variables: [(name: String, meaning: String)] = [
+    ("SUPPORTBOT_IMAP_URL", "the support mailbox: imaps://host/INBOX, or imap://host (STARTTLS)"),
+    ("SUPPORTBOT_IMAP_USER", "the IMAP login"),
+    ("SUPPORTBOT_IMAP_PASSWORD", "the IMAP password (or SUPPORTBOT_IMAP_PASSWORD_FILE)"),
+    ("SUPPORTBOT_SMTP_URL", "submission: smtp://host:587 (STARTTLS) or smtps://host:465"),
+    ("SUPPORTBOT_SMTP_USER", "the SMTP login (default: the IMAP login)"),
+    ("SUPPORTBOT_SMTP_PASSWORD", "the SMTP password or ..._FILE (default: the IMAP one)"),
+    ("SUPPORTBOT_ADDRESS", "the bot's address, From of replies (default: IMAP login)"),
+    ("SUPPORTBOT_NAME", "display name of replies (default: Pomoc techniczna PWSK)"),
+    ("SUPPORTBOT_CA_FILE", "an extra trusted CA certificate (PEM), for a private CA"),
+    ("SUPPORTBOT_STATE", "the state database file (default: ./supportbot.sqlite)"),
+    ("SUPPORTBOT_POLL_SECONDS", "seconds between polls of `run` (default: 60)"),
+    ("SUPPORTBOT_FIRST_START_HOURS", "first start: answer unread mail of the last N hours (24)"),
+  ]
+
+  public init(
+    imap: ServerEndpoint, imapAccount: Account, smtp: ServerEndpoint, smtpAccount: Account?,
+    transport: TransportOptions = .init(), botAddress: MailAddress, statePath: String, pollSeconds: Int = 60,
+    firstStartWindow: TimeInterval = 24 * 3600
+  ) {
+    self.imap = imap
+    self.imapAccount = imapAccount
+    self.smtp = smtp
+    self.smtpAccount = smtpAccount
+    self.transport = transport
+    self.botAddress = botAddress
+    self.statePath = statePath
+    self.pollSeconds = pollSeconds
+    self.firstStartWindow = firstStartWindow
+  }
+
+  /// Reads the settings from environment variables. Every problem is
+  /// reported at once, each naming its variable and how to fix it.
+  /// - Parameter readFile: reads a secret file (injected for tests).
+  public static func fromEnvironment(
+    _ environment: [String: String],
+    readFile: (String) throws -> String = { try String(contentsOfFile: $0, encoding: .utf8) }
+  ) throws(SettingsError) -> Settings {
+    var problems: [String] = []
+    func value(_ name: String) -> String? {
+      guard let raw = environment[name]?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty else {
+        return nil
+      }
+      return raw
+    }
+    func reportMissing(_ name: String) {
+      let meaning = variables.first { $0.name == name }?.meaning ?? ""
+      problems.append("\(name) is not set: \(meaning)")
+    }
+    func required(_ name: String) -> String? {
+      guard let raw = value(name) else {
+        reportMissing(name)
+        return nil
+      }
+      return raw
+    }
+    func endpoint(_ name: String, _ service: ServerEndpoint.Service) -> ServerEndpoint? {
+      guard let text = required(name) else { return nil }
+      do {
+        return try ServerEndpoint(text, service: service)
+      } catch {
+        problems.append("\(name): \(error)")
+        return nil
+      }
+    }
+    func secret(_ name: String) -> Secret? {
+      if let direct = value(name) { return Secret(direct) }
+      guard let path = value(name + "_FILE") else { return nil }
+      do {
+        var text = try readFile(path)
+        while text.last?.isNewline == true { text.removeLast() }
+        guard !text.isEmpty else {
+          problems.append("\(name)_FILE: the file \(path) is empty")
+          return nil
+        }
+        return Secret(text)
+      } catch {
+        problems.append("\(name)_FILE: cannot read \(path): \(error.localizedDescription)")
+        return nil
+      }
+    }
+    func number(_ name: String, default fallback: Int, range: ClosedRange<Int>) -> Int {
+      guard let text = value(name) else { return fallback }
+      guard let number = Int(text), range.contains(number) else {
+        problems.append(
+          "\(name) is '\(text)'; it must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        return fallback
+      }
+      return number
+    }
+
+    let imap = endpoint("SUPPORTBOT_IMAP_URL", .imap)
+    let imapUser = required("SUPPORTBOT_IMAP_USER")
+    let imapPassword = secret("SUPPORTBOT_IMAP_PASSWORD")
+    if imapPassword == nil, value("SUPPORTBOT_IMAP_PASSWORD_FILE") == nil { reportMissing("SUPPORTBOT_IMAP_PASSWORD") }
+    let smtp = endpoint("SUPPORTBOT_SMTP_URL", .smtp)
+    let smtpUser = value("SUPPORTBOT_SMTP_USER") ?? imapUser
+    let smtpPassword = secret("SUPPORTBOT_SMTP_PASSWORD") ?? imapPassword
+
+    var botAddress: MailAddress?
+    let addressText = value("SUPPORTBOT_ADDRESS") ?? imapUser
+    if let addressText {
+      if let parsed = MailAddress.parseList(addressText).first, parsed.address.contains("@") {
+        botAddress = MailAddress(name: value("SUPPORTBOT_NAME") ?? "Pomoc techniczna PWSK", address: parsed.address)
+      } else {
+        problems.append(
+          "SUPPORTBOT_ADDRESS is '\(addressText)', which is not an email address; set it to the bot's own address, e.g. pomoc@pwsk.pl"
+        )
+      }
+    }
+    var transport = TransportOptions()
+    if let caFile = value("SUPPORTBOT_CA_FILE") {
+      if FileManager.default.isReadableFile(atPath: caFile) {
+        transport.caFile = caFile
+      } else {
+        problems.append("SUPPORTBOT_CA_FILE names \(caFile), which does not exist or cannot be read")
+      }
+    }
+    if let domain = botAddress?.domain, !domain.isEmpty { transport.heloName = domain }
+    let pollSeconds = number("SUPPORTBOT_POLL_SECONDS", default: 60, range: 5...86_400)
+    let windowHours = number("SUPPORTBOT_FIRST_START_HOURS", default: 24, range: 0...24 * 365)
+
+    guard problems.isEmpty, let imap, let imapUser, let imapPassword, let smtp, let botAddress else {
+      throw SettingsError(problems: problems)
+    }
+    return Settings(
+      imap: imap, imapAccount: Account(user: imapUser, password: imapPassword), smtp: smtp,
+      smtpAccount: smtpUser.flatMap { user in smtpPassword.map { Account(user: user, password: $0) } },
+      transport: transport, botAddress: botAddress, statePath: value("SUPPORTBOT_STATE") ?? "supportbot.sqlite",
+      pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600)
+  }
+}
+
+/// The settings could not be read; `problems` lists each with its fix.
+public struct SettingsError: Error, Sendable, CustomStringConvertible {
+  public var problems: [String]
+
+  public var description: String {
+    "the configuration is incomplete:\n" + problems.map { "  - \($0)" }.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,243 @@
+import Foundation
+import GRDB
+
+/// How far the bot got in one mailbox.
+public struct MailboxCursor: Sendable, Equatable {
+  public var mailbox: String
+  public var uidValidity: UInt32
+  /// Every UID up to this one has a record (or was there before the first start).
+  public var lastUID: UInt32
+
+  public init(mailbox: String, uidValidity: UInt32, lastUID: UInt32) {
+    self.mailbox = mailbox
+    self.uidValidity = uidValidity
+    self.lastUID = lastUID
+  }
+}
+
+/// Where a mail stands.
+public enum MailStatus: String, Sendable, Codable, CaseIterable {
+  /// Was in the mailbox before the bot's first start; left alone.
+  case history
+  /// Decided not to answer; `skipReason` says why.
+  case skipped
+  /// The reply is about to be handed to SMTP, or was being handed when the bot
+  /// stopped: the one ambiguous state (see README, "Exactly once").
+  case sending
+  /// The SMTP server accepted the reply.
+  case sent
+  /// SMTP failed temporarily; it will be tried again at `nextAttempt`.
+  case retry
+  /// SMTP refused the reply for good, or retries ran out.
+  case failed
+}
+
+/// Everything the bot knows about one mail.
+public struct MailRecord: Sendable, Equatable {
+  public var mailbox: String
+  public var uidValidity: UInt32
+  public var uid: UInt32
+  public var messageID: String?
+  public var sender: String?
+  public var subject: String?
+  public var status: MailStatus
+  public var skipReason: SkipReason?
+  public var replyMessageID: String?
+  public var replyRecipient: String?
+  /// The exact reply bytes, kept so a retry sends the same message.
+  public var replyBytes: [UInt8]?
+  public var attempts: Int
+  public var lastError: String?
+  public var nextAttempt: Date?
+  public var updatedAt: Date
+
+  public init(
+    mailbox: String, uidValidity: UInt32, uid: UInt32, messageID: String? = nil, sender: String? = nil,
+    subject: String? = nil, status: MailStatus, skipReason: SkipReason? = nil, replyMessageID: String? = nil,
+    replyRecipient: String? = nil, replyBytes: [UInt8]? = nil, attempts: Int = 0, lastError: String? = nil,
+    nextAttempt: Date? = nil, updatedAt: Date
+  ) {
+    self.mailbox = mailbox
+    self.uidValidity = uidValidity
+    self.uid = uid
+    self.messageID = messageID
+    self.sender = sender
+    self.subject = subject
+    self.status = status
+    self.skipReason = skipReason
+    self.replyMessageID = replyMessageID
+    self.replyRecipient = replyRecipient
+    self.replyBytes = replyBytes
+    self.attempts = attempts
+    self.lastError = lastError
+    self.nextAttempt = nextAttempt
+    self.updatedAt = updatedAt
+  }
+}
+
+/// The bot's memory. Every write is durable before the call returns, so a
+/// record written before a side effect survives a crash during it.
+public protocol StateStore: Sendable {
+  func cursor(for mailbox: String) async throws -> MailboxCursor?
+  /// The mail with that UID, if it has been handled.
+  func record(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> MailRecord?
+  /// Whether a mail with that Message-ID already got (or is getting) a reply.
+  func hasReplied(toMessageID messageID: String) async throws -> Bool
+  /// Saves the record and moves the cursor in one transaction.
+  func save(_ record: MailRecord, advancing cursor: MailboxCursor?) async throws
+  /// Moves the cursor alone (mail left alone as history on the first start).
+  func save(cursor: MailboxCursor) async throws
+  /// Records of the given status, oldest first.
+  func records(withStatus status: MailStatus) async throws -> [MailRecord]
+  /// Number of mails per status.
+  func counts() async throws -> [MailStatus: Int]
+}
+
+/// The embedded SQLite store (GRDB, WAL).
+public final class SQLiteStateStore: StateStore {
+  private let database: DatabasePool
+
+  /// Opens (creating if needed) the database at `path` and migrates it.
+  public init(path: String) throws {
+    let directory = (path as NSString).deletingLastPathComponent
+    if !directory.isEmpty {
+      try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
+    }
+    var configuration = Configuration()
+    configuration.busyMode = .timeout(10)
+    database = try DatabasePool(path: path, configuration: configuration)
+    try Self.migrator.migrate(database)
+  }
+
+  private static var migrator: DatabaseMigrator {
+    var migrator = DatabaseMigrator()
+    migrator.registerMigration("v1") { db in
+      try db.create(table: "mailbox") { table in
+        table.primaryKey("name", .text)
+        table.column("uidValidity", .integer).notNull()
+        table.column("lastUID", .integer).notNull()
+      }
+      try db.create(table: "mail") { table in
+        table.column("mailbox", .text).notNull()
+        table.column("uidValidity", .integer).notNull()
+        table.column("uid", .integer).notNull()
+        table.primaryKey(["mailbox", "uidValidity", "uid"])
+        table.column("messageID", .text).indexed()
+        table.column("sender", .text)
+        table.column("subject", .text)
+        table.column("status", .text).notNull().indexed()
+        table.column("skipReason", .text)
+        table.column("replyMessageID", .text)
+        table.column("replyRecipient", .text)
+        table.column("replyBytes", .blob)
+        table.column("attempts", .integer).notNull().defaults(to: 0)
+        table.column("lastError", .text)
+        table.column("nextAttempt", .datetime)
+        table.column("updatedAt", .datetime).notNull()
+      }
+    }
+    return migrator
+  }
+
+  public func cursor(for mailbox: String) async throws -> MailboxCursor? {
+    try await database.read { db in
+      try Row.fetchOne(db, sql: "SELECT uidValidity, lastUID FROM mailbox WHERE name = ?", arguments: [mailbox]).map {
+        MailboxCursor(
+          mailbox: mailbox, uidValidity: UInt32($0["uidValidity"] as Int64), lastUID: UInt32($0["lastUID"] as Int64))
+      }
+    }
+  }
+
+  /// Every mailbox the bot has a cursor for.
+  public func cursors() async throws -> [MailboxCursor] {
+    try await database.read { db in
+      try Row.fetchAll(db, sql: "SELECT name, uidValidity, lastUID FROM mailbox ORDER BY name").map {
+        MailboxCursor(
+          mailbox: $0["name"], uidValidity: UInt32($0["uidValidity"] as Int64), lastUID: UInt32($0["lastUID"] as Int64))
+      }
+    }
+  }
+
+  public func record(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> MailRecord? {
+    try await database.read { db in
+      try Row.fetchOne(
+        db, sql: "SELECT * FROM mail WHERE mailbox = ? AND uidValidity = ? AND uid = ?",
+        arguments: [mailbox, Int64(uidValidity), Int64(uid)]
+      ).map(Self.record(from:))
+    }
+  }
+
+  public func hasReplied(toMessageID messageID: String) async throws -> Bool {
+    try await database.read { db in
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM mail WHERE messageID = ? AND replyMessageID IS NOT NULL)",
+        arguments: [messageID]) ?? false
+    }
+  }
+
+  public func save(_ record: MailRecord, advancing cursor: MailboxCursor?) async throws {
+    try await database.write { db in
+      try db.execute(
+        sql: """
+          INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, sender, subject, status, skipReason,
+            replyMessageID, replyRecipient, replyBytes, attempts, lastError, nextAttempt, updatedAt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          """,
+        arguments: [
+          record.mailbox, Int64(record.uidValidity), Int64(record.uid), record.messageID, record.sender,
+          record.subject, record.status.rawValue, record.skipReason?.rawValue, record.replyMessageID,
+          record.replyRecipient, record.replyBytes.map { Data($0) }, record.attempts, record.lastError,
+          record.nextAttempt, record.updatedAt,
+        ])
+      if let cursor {
+        try db.execute(
+          sql: """
+            INSERT INTO mailbox (name, uidValidity, lastUID) VALUES (?, ?, ?)
+            ON CONFLICT(name) DO UPDATE SET uidValidity = excluded.uidValidity, lastUID = excluded.lastUID
+            """,
+          arguments: [cursor.mailbox, Int64(cursor.uidValidity), Int64(cursor.lastUID)])
+      }
+    }
+  }
+
+  public func save(cursor: MailboxCursor) async throws {
+    try await database.write { db in
+      try db.execute(
+        sql: """
+          INSERT INTO mailbox (name, uidValidity, lastUID) VALUES (?, ?, ?)
+          ON CONFLICT(name) DO UPDATE SET uidValidity = excluded.uidValidity, lastUID = excluded.lastUID
+          """,
+        arguments: [cursor.mailbox, Int64(cursor.uidValidity), Int64(cursor.lastUID)])
+    }
+  }
+
+  public func records(withStatus status: MailStatus) async throws -> [MailRecord] {
+    try await database.read { db in
+      try Row.fetchAll(
+        db, sql: "SELECT * FROM mail WHERE status = ? ORDER BY updatedAt, uid", arguments: [status.rawValue]
+      )
+      .map(Self.record(from:))
+    }
+  }
+
+  public func counts() async throws -> [MailStatus: Int] {
+    try await database.read { db in
+      var counts: [MailStatus: Int] = [:]
+      for row in try Row.fetchAll(db, sql: "SELECT status, COUNT(*) AS n FROM mail GROUP BY status") {
+        if let status = MailStatus(rawValue: row["status"]) { counts[status] = row["n"] }
+      }
+      return counts
+    }
+  }
+
+  private static func record(from row: Row) -> MailRecord {
+    MailRecord(
+      mailbox: row["mailbox"], uidValidity: UInt32(row["uidValidity"] as Int64), uid: UInt32(row["uid"] as Int64),
+      messageID: row["messageID"], sender: row["sender"], subject: row["subject"],
+      status: MailStatus(rawValue: row["status"]) ?? .failed,
+      skipReason: (row["skipReason"] as String?).flatMap(SkipReason.init(rawValue:)),
+      replyMessageID: row["replyMessageID"], replyRecipient: row["replyRecipient"],
+      replyBytes: (row["replyBytes"] as Data?).map { [UInt8]($0) }, attempts: row["attempts"],
+      lastError: row["lastError"], nextAttempt: row["nextAttempt"], updatedAt: row["updatedAt"])
+  }
+}

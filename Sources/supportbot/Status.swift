@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import SupportDesk
+
+struct Status: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    abstract: "Show what the state database knows: where each mailbox stands and the mails by outcome."
+  )
+
+  @Option(help: "The state database (default: SUPPORTBOT_STATE, else ./supportbot.sqlite).")
+  var state: String?
+
+  func run() async throws {
+    try await reportingFailures(show)
+  }
+
+  private func show() async throws {
+    let path = state ?? ProcessInfo.processInfo.environment["SUPPORTBOT_STATE"] ?? "supportbot.sqlite"
+    guard FileManager.default.fileExists(atPath: path) else {
+      throw Failure(
+        message: "no state database at \(path): the bot has not run yet, or SUPPORTBOT_STATE points elsewhere")
+    }
+    let store = try SQLiteStateStore(path: path)
+    print("state database: \(path)")
+    for cursor in try await store.cursors() {
+      print("mailbox \(cursor.mailbox): UIDVALIDITY \(cursor.uidValidity), last UID handled \(cursor.lastUID)")
+    }
+    let counts = try await store.counts()
+    for status in MailStatus.allCases {
+      print("  \(status.rawValue.padding(toLength: 8, withPad: " ", startingAt: 0)) \(counts[status] ?? 0)")
+    }
+    for status in [MailStatus.sending, .retry, .failed] {
+      for record in try await store.records(withStatus: status) {
+        print(
+          "\(status.rawValue): UID \(record.uid) from \(record.sender ?? "?") — \(record.subject ?? "")"
+            + (record.lastError.map { " (\($0))" } ?? ""))
+      }
+    }
+  }
+}

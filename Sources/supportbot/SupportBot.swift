@@ -1,0 +1,86 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SupportDesk
+
+@main
+struct SupportBot: AsyncParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "supportbot",
+    abstract: "Answers the PWSK support mailbox: reads new mail over IMAP and sends an automatic reply over SMTP.",
+    discussion: """
+      supportbot watches the support mailbox, answers every new customer mail once \
+      with an automatic acknowledgement (never auto-replies, bounces, mailing lists \
+      or its own mail), marks the mail with a keyword for staff, and remembers what \
+      it did in a state database, so a restart never answers twice.
+
+      It is configured through environment variables:
+
+      \(Settings.variables.map { "  \($0.name)\n      \($0.meaning)" }.joined(separator: "\n"))
+
+      Examples:
+        supportbot run --once --dry-run   what would be answered; changes nothing
+        supportbot run --once             one pass, e.g. from cron
+        supportbot run                    poll every SUPPORTBOT_POLL_SECONDS
+        supportbot status                 what the state database knows
+        supportbot inspect mail.eml       how a saved mail is read
+      """,
+    subcommands: [Run.self, Status.self, Inspect.self]
+  )
+}
+
+/// Options every command that logs shares.
+struct LoggingOptions: ParsableArguments {
+  @Flag(name: .shortAndLong, help: "Log every IMAP and SMTP step, not just one line per mail.")
+  var verbose = false
+
+  /// Sets up swift-log once: human-readable lines on standard error.
+  func bootstrap() -> Logger {
+    let level: Logger.Level = verbose ? .trace : .info
+    let timestamps = ProcessInfo.processInfo.environment["SUPPORTBOT_LOG_TIMESTAMPS"] != "0"
+    LoggingSystem.bootstrap { _ in ConsoleLogHandler(level: level, timestamps: timestamps) }
+    return Logger(label: "supportbot")
+  }
+}
+
+/// Reads the settings from the process environment; on problems, lists each
+/// variable to fix and exits with 78 (EX_CONFIG).
+func loadSettings() throws -> Settings {
+  do {
+    return try Settings.fromEnvironment(ProcessInfo.processInfo.environment)
+  } catch {
+    throw Failure(message: error.description, exitCode: .configuration)
+  }
+}
+
+/// Ends the program: the message goes to standard error, prefixed with the
+/// program's name, and the process exits with the given code.
+struct Failure: Error {
+  /// The exit codes a script or systemd can tell apart (sysexits.h).
+  enum Code: Int32 {
+    /// Something failed while running: a server, the network, the disk.
+    case runtime = 1
+    /// The configuration is incomplete or wrong (EX_CONFIG).
+    case configuration = 78
+  }
+
+  var message: String
+  var exitCode: Code = .runtime
+
+  /// Prints the message and turns into the exit code ArgumentParser understands.
+  func exit() -> ExitCode {
+    FileHandle.standardError.write(Data("supportbot: \(message)\n".utf8))
+    return ExitCode(exitCode.rawValue)
+  }
+}
+
+extension AsyncParsableCommand {
+  /// Runs `body`; a `Failure` becomes its message and exit code.
+  func reportingFailures(_ body: () async throws -> Void) async throws {
+    do {
+      try await body()
+    } catch let failure as Failure {
+      throw failure.exit()
+    }
+  }
+}

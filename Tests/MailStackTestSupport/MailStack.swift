@@ -1,0 +1,115 @@
+import Foundation
+import Logging
+import MailMessage
+import MailTransport
+
+/// The local Dovecot + Postfix started by `scripts/mailstack.sh`, as seen by
+/// tests. The test script exports its settings (`MAILSTACK_*`); without them
+/// the network tests are skipped, unless `SUPPORTBOT_REQUIRE_MAILSTACK=1`
+/// (set by `scripts/test.sh`) makes their absence a failure.
+public struct MailStack: Sendable {
+  public let imapURL: String
+  public let imapsURL: String
+  public let smtpURL: String
+  public let submissionURL: String
+  public let caFile: String
+  public let password: String
+
+  /// Every mailbox the stack has (password `password`).
+  public static let support = "support@example.test"
+  public static let customer = "klient@example.test"
+  public static let otherCustomer = "klient2@example.test"
+  /// Receives the mail for every address @customers.example.test.
+  public static let catchall = "catchall@example.test"
+
+  /// The running stack, or nil when the environment does not name one.
+  public static let current: MailStack? = {
+    let environment = ProcessInfo.processInfo.environment
+    guard let imap = environment["MAILSTACK_IMAP"], let imaps = environment["MAILSTACK_IMAPS"],
+      let smtp = environment["MAILSTACK_SMTP"], let submission = environment["MAILSTACK_SUBMISSION"],
+      let ca = environment["MAILSTACK_CA"], let password = environment["MAILSTACK_PASSWORD"]
+    else { return nil }
+    return MailStack(
+      imapURL: imap, imapsURL: imaps, smtpURL: smtp, submissionURL: submission, caFile: ca, password: password)
+  }()
+
+  public static var isAvailable: Bool { current != nil }
+  public static var isRequired: Bool { ProcessInfo.processInfo.environment["SUPPORTBOT_REQUIRE_MAILSTACK"] == "1" }
+
+  public static let logger = Logger(label: "tests")
+
+  public var options: TransportOptions { TransportOptions(caFile: caFile, connectTimeout: 10, stallTimeout: 20) }
+
+  /// An IMAPS client logged in as `user`.
+  public func imap(_ user: String, password: String? = nil, url: String? = nil) throws -> IMAPClient {
+    IMAPClient(
+      endpoint: try ServerEndpoint(url ?? imapsURL, service: .imap),
+      account: Account(user: user, password: Secret(password ?? self.password)), options: options, logger: Self.logger)
+  }
+
+  /// Delivers a raw message through port 25 (no login, as mail from the
+  /// internet arrives), using our own SMTP client.
+  public func inject(_ message: [UInt8], from sender: String, to recipients: [String]) async throws {
+    let smtp = SMTPClient(
+      endpoint: try ServerEndpoint(smtpURL, service: .smtp), account: nil, options: options, logger: Self.logger)
+    _ = try await smtp.send(envelopeSender: sender, recipients: recipients, message: message)
+  }
+
+  /// Waits until `user`'s INBOX holds messages whose header `name` contains
+  /// `value`, and returns them raw. Postfix delivers asynchronously.
+  public func waitForMessages(
+    _ user: String, header name: String, contains value: String, count: Int = 1, timeout: Duration = .seconds(30)
+  ) async throws -> [[UInt8]] {
+    let client = try imap(user)
+    let deadline = ContinuousClock.now + timeout
+    while true {
+      let status = try await client.status(of: "INBOX")
+      let validity = status.uidValidity ?? 0
+      let uids = try await client.uids(in: "INBOX", uidValidity: validity, header: name, contains: value)
+      if uids.count >= count || ContinuousClock.now > deadline {
+        var messages: [[UInt8]] = []
+        for uid in uids { messages.append(try await client.fetchMessage(in: "INBOX", uidValidity: validity, uid: uid)) }
+        return messages
+      }
+      try await Task.sleep(for: .milliseconds(200))
+    }
+  }
+
+  /// Moves everything in `user`'s INBOX to the folder `Archive`, so a test
+  /// starts from an empty INBOX without deleting anything.
+  public func archiveInbox(of user: String) async throws {
+    let client = try imap(user)
+    try await client.createMailbox("Archive")
+    let status = try await client.status(of: "INBOX")
+    guard let validity = status.uidValidity, (status.messages ?? 0) > 0 else { return }
+    let uids = try await client.uids(in: "INBOX", uidValidity: validity, above: 0)
+    try await client.move(from: "INBOX", uidValidity: validity, uids: uids, to: "Archive")
+  }
+}
+
+/// A customer mail as Thunderbird or Gmail would send it, with a unique
+/// Message-ID and Polish text in UTF-8.
+public func customerMail(
+  from: String, to: String = MailStack.support, subject: String, body: String, messageID: String = uniqueMessageID(),
+  extraHeaders: [String] = []
+) -> [UInt8] {
+  var lines = [
+    "From: Jan Kowalski <\(from)>",
+    "To: \(to)",
+    "Subject: \(EncodedWords.encode(subject))",
+    "Date: Wed, 25 Nov 2026 09:30:00 +0100",
+    "Message-ID: \(messageID)",
+    "MIME-Version: 1.0",
+    "Content-Type: text/plain; charset=UTF-8",
+    "Content-Transfer-Encoding: quoted-printable",
+  ]
+  lines += extraHeaders
+  lines.append("")
+  lines.append(TransferEncoding.encodeQuotedPrintable(body))
+  return Array((lines.joined(separator: "\r\n") + "\r\n").utf8)
+}
+
+/// A Message-ID no other test uses.
+public func uniqueMessageID() -> String {
+  "<\(UUID().uuidString.lowercased())@klient.example.test>"
+}

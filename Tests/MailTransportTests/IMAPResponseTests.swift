@@ -1,0 +1,112 @@
+import Foundation
+import Testing
+
+@testable import MailTransport
+
+@Suite("IMAP answers parsed without a server")
+struct IMAPResponseTests {
+  @Test(
+    "UID SEARCH results",
+    arguments: [
+      ("* SEARCH 3 4 17\r\n", [UInt32(3), 4, 17]),
+      ("* SEARCH\r\n", []),
+      ("* 5 EXISTS\r\n* SEARCH 9\r\n", [9]),
+      ("* search 1 2\n", [1, 2]),
+    ])
+  func search(text: String, expected: [UInt32]) {
+    #expect(IMAPResponses.searchResults(text) == expected)
+  }
+
+  @Test("STATUS with the attributes in any order and a quoted mailbox name")
+  func status() {
+    let status = IMAPResponses.status(
+      "* STATUS \"Wys\\\"łane\" (UIDNEXT 12 MESSAGES 11 UIDVALIDITY 1732551234 UNSEEN 2)\r\n")
+    #expect(status == MailboxStatus(messages: 11, unseen: 2, uidNext: 12, uidValidity: 1_732_551_234))
+  }
+
+  @Test("FETCH metadata: flags, size and arrival time")
+  func fetch() throws {
+    let text = """
+      * 1 FETCH (UID 101 FLAGS (\\Seen $SupportbotReplied) RFC822.SIZE 2048 INTERNALDATE "25-Nov-2026 09:30:00 +0100")\r
+      * 2 FETCH (FLAGS () UID 102 INTERNALDATE " 5-Dec-2026 23:59:59 -0000" RFC822.SIZE 17)\r
+      * 3 FETCH (FLAGS (\\Seen))\r
+
+      """
+    let results = IMAPResponses.fetchResults(text)
+    #expect(results.map(\.uid) == [101, 102])
+    #expect(results[0].flags == ["\\Seen", "$SupportbotReplied"])
+    #expect(results[0].isSeen)
+    #expect(!results[1].isSeen)
+    #expect(results[0].size == 2048)
+    #expect(results[0].internalDate == Date(timeIntervalSince1970: 1_795_595_400))  // 08:30 UTC
+    #expect(results[1].internalDate == Date(timeIntervalSince1970: 1_796_515_199))
+  }
+
+  @Test(
+    "UID sets are compressed into ranges",
+    arguments: [
+      ([UInt32(1), 2, 3, 7], "1:3,7"),
+      ([9, 8, 8, 1], "1,8:9"),
+      ([42], "42"),
+    ])
+  func sequenceSet(uids: [UInt32], expected: String) {
+    #expect(IMAPClient.sequenceSet(uids) == expected)
+  }
+}
+
+@Suite("Server URLs from the configuration")
+struct EndpointTests {
+  @Test(
+    "schemes, default ports and TLS policy",
+    arguments: [
+      (
+        "imaps://mail.example.pl/INBOX", ServerEndpoint.Service.imap, "imaps://mail.example.pl:993",
+        ServerEndpoint.Security.implicitTLS, "INBOX"
+      ),
+      ("imap://mail.example.pl", .imap, "imap://mail.example.pl:143", .startTLS, ""),
+      ("imap://127.0.0.1:10143/?tls=none", .imap, "imap://127.0.0.1:10143", ServerEndpoint.Security.none, ""),
+      ("smtp://mail.example.pl:587", .smtp, "smtp://mail.example.pl:587", .startTLS, ""),
+      ("smtps://mail.example.pl", .smtp, "smtps://mail.example.pl:465", .implicitTLS, ""),
+      ("imaps://[::1]:993/Support%20PL", .imap, "imaps://[::1]:993", .implicitTLS, "Support PL"),
+    ])
+  func parses(
+    text: String, service: ServerEndpoint.Service, shown: String, security: ServerEndpoint.Security, path: String
+  ) throws {
+    let endpoint = try ServerEndpoint(text, service: service)
+    #expect(endpoint.description == shown)
+    #expect(endpoint.security == security)
+    #expect(endpoint.path == path)
+  }
+
+  @Test("a password in the URL is refused without repeating it")
+  func credentialsInURL() {
+    #expect {
+      try ServerEndpoint("imaps://jan:tajne123@mail.example.pl/INBOX", service: .imap)
+    } throws: { error in
+      "\(error)".contains("password") && !"\(error)".contains("tajne123")
+    }
+  }
+
+  @Test(
+    "unusable URLs are explained",
+    arguments: [
+      ("http://mail.example.pl", "imap://"),
+      ("imaps:///INBOX", "host"),
+      ("imaps://mail.example.pl/?tls=none", "tls=none"),
+      ("imap://mail.example.pl/?secure=1", "secure"),
+    ])
+  func refused(text: String, mentions: String) {
+    #expect {
+      try ServerEndpoint(text, service: .imap)
+    } throws: { error in
+      "\(error)".contains(mentions)
+    }
+  }
+
+  @Test("a secret never shows when printed")
+  func secretRedacted() {
+    let account = Account(user: "support@example.test", password: Secret("hunter2"))
+    #expect(!"\(account)".contains("hunter2"))
+    #expect(!String(reflecting: account).contains("hunter2"))
+  }
+}

@@ -1,0 +1,175 @@
+import Foundation
+import Logging
+import MailMessage
+import MailStackTestSupport
+import MailTransport
+import Testing
+
+@testable import SupportDesk
+
+/// The engine in-process against the real stack. Each test works in its own
+/// folder of klient@example.test (acting as the support mailbox), and its
+/// customers are unique addresses @customers.example.test, whose mail lands
+/// in catchall's INBOX.
+@Suite("The engine against the local mail stack", .enabled(if: MailStack.isAvailable))
+struct EngineTests {
+  let stack = MailStack.current!
+  let botAccount = MailStack.customer
+
+  /// A fresh folder holding `mails`, as the bot's mailbox.
+  func mailbox(with mails: [[UInt8]], ids: [String]) async throws -> String {
+    let folder = "Engine-\(UUID().uuidString.prefix(8))"
+    let client = try stack.imap(botAccount)
+    try await client.createMailbox(folder)
+    for mail in mails { try await stack.inject(mail, from: "sender@customers.example.test", to: [botAccount]) }
+    var uids: [UInt32] = []
+    let validity = try #require(try await client.status(of: "INBOX").uidValidity)
+    for id in ids {
+      _ = try await stack.waitForMessages(botAccount, header: "Message-ID", contains: id)
+      uids += try await client.uids(in: "INBOX", uidValidity: validity, header: "Message-ID", contains: id)
+    }
+    try await client.move(from: "INBOX", uidValidity: validity, uids: uids, to: folder)
+    return folder
+  }
+
+  func engine(
+    folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date()
+  )
+    throws -> Engine
+  {
+    let settings = Settings(
+      imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
+      imapAccount: Account(user: botAccount, password: Secret(stack.password)),
+      smtp: try ServerEndpoint(smtpURL ?? stack.submissionURL, service: .smtp),
+      smtpAccount: Account(user: botAccount, password: Secret(stack.password)),
+      transport: stack.options, botAddress: MailAddress(name: "Pomoc techniczna PWSK", address: botAccount),
+      statePath: "unused")
+    return Engine(
+      settings: settings,
+      imap: IMAPClient(
+        endpoint: settings.imap, account: settings.imapAccount, options: settings.transport, logger: MailStack.logger),
+      smtp: SMTPClient(
+        endpoint: settings.smtp, account: settings.smtpAccount, options: settings.transport, logger: MailStack.logger),
+      store: store, logger: MailStack.logger, dryRun: dryRun, now: { now })
+  }
+
+  func customer() -> String { "c-\(UUID().uuidString.prefix(12).lowercased())@customers.example.test" }
+
+  @Test("answers each customer once, skips the auto-reply, and a second pass does nothing")
+  func answersOnce() async throws {
+    let (first, second, robot) = (customer(), customer(), customer())
+    let ids = [uniqueMessageID(), uniqueMessageID(), uniqueMessageID()]
+    let folder = try await mailbox(
+      with: [
+        customerMail(
+          from: first, to: botAccount, subject: "Błąd 1045", body: "Program pokazuje błąd.", messageID: ids[0]),
+        customerMail(
+          from: second, to: botAccount, subject: "Klucz licencyjny", body: "Proszę o klucz.", messageID: ids[1]),
+        customerMail(
+          from: robot, to: botAccount, subject: "Nieobecność", body: "Jestem na urlopie.", messageID: ids[2],
+          extraHeaders: ["Auto-Submitted: auto-replied"]),
+      ], ids: ids)
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let engine = try engine(folder: folder, store: store)
+
+    let summary = try await engine.runOnce()
+    #expect(summary.newMails == 3)
+    #expect(summary.replied == 2)
+    #expect(summary.skipped == 1)
+    for id in ids.prefix(2) {
+      let replies = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
+      #expect(replies.count == 1)
+    }
+    #expect(try await store.counts() == [.sent: 2, .skipped: 1])
+
+    let again = try await engine.runOnce()
+    #expect(again.newMails == 0 && again.replied == 0)
+
+    // Staff see what happened: keywords on the originals, which stay unread.
+    let client = try stack.imap(botAccount)
+    let validity = try #require(try await client.status(of: folder).uidValidity)
+    let flags = try await client.metadata(
+      in: folder, uidValidity: validity, uids: try await client.uids(in: folder, uidValidity: validity, above: 0))
+    #expect(flags.filter { $0.flags.contains(Keyword.replied) }.count == 2)
+    #expect(flags.filter { $0.flags.contains(Keyword.skipped) }.count == 1)
+    #expect(flags.allSatisfy { !$0.isSeen })
+    // The auto-reply was not answered.
+    try await Task.sleep(for: .seconds(1))
+    #expect(
+      try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: ids[2], timeout: .zero)
+        .isEmpty)
+  }
+
+  @Test("on the first start, read mail and mail older than the window are left alone")
+  func firstStartWindow() async throws {
+    let ids = [uniqueMessageID(), uniqueMessageID()]
+    let folder = try await mailbox(
+      with: [
+        customerMail(from: customer(), to: botAccount, subject: "Stare", body: "Przeczytane już.", messageID: ids[0]),
+        customerMail(from: customer(), to: botAccount, subject: "Nowe", body: "Nieprzeczytane.", messageID: ids[1]),
+      ], ids: ids)
+    let client = try stack.imap(botAccount)
+    let validity = try #require(try await client.status(of: folder).uidValidity)
+    let read = try await client.uids(in: folder, uidValidity: validity, header: "Message-ID", contains: ids[0])
+    try await client.store(in: folder, uidValidity: validity, uids: read, flags: ["\\Seen"], add: true)
+
+    // Two days later, with the default 24-hour window: nothing is recent enough.
+    let later = try engine(
+      folder: folder, store: try SQLiteStateStore(path: temporaryStatePath()), now: Date().addingTimeInterval(48 * 3600)
+    )
+    let old = try await later.runOnce()
+    #expect(old.history == 2 && old.replied == 0)
+
+    // Now: the unread one is answered, the read one is history.
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let summary = try await engine(folder: folder, store: store).runOnce()
+    #expect(summary.history == 1)
+    #expect(summary.replied == 1)
+    #expect(try await store.counts() == [.history: 1, .sent: 1])
+  }
+
+  @Test("a dry run decides but sends, records and flags nothing")
+  func dryRun() async throws {
+    let id = uniqueMessageID()
+    let folder = try await mailbox(
+      with: [customerMail(from: customer(), to: botAccount, subject: "Próba", body: "Test.", messageID: id)], ids: [id])
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let summary = try await engine(folder: folder, store: store, dryRun: true).runOnce()
+    #expect(summary.replied == 1)
+    #expect(try await store.counts().isEmpty)
+    #expect(try await store.cursor(for: folder) == nil)
+    let client = try stack.imap(botAccount)
+    let validity = try #require(try await client.status(of: folder).uidValidity)
+    let flags = try await client.metadata(
+      in: folder, uidValidity: validity, uids: try await client.uids(in: folder, uidValidity: validity, above: 0))
+    #expect(flags.allSatisfy { $0.flags.isEmpty })
+
+    // The real run afterwards still answers it.
+    #expect(try await engine(folder: folder, store: store).runOnce().replied == 1)
+  }
+
+  @Test("SMTP unreachable: the reply is deferred, kept, and sent on a later pass")
+  func deferredWhenSMTPDown() async throws {
+    let id = uniqueMessageID()
+    let folder = try await mailbox(
+      with: [
+        customerMail(from: customer(), to: botAccount, subject: "Pilne", body: "Proszę o kontakt.", messageID: id)
+      ], ids: [id])
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let start = Date()
+    // Port 9 (discard) is closed on loopback: the connection is refused.
+    let down = try await engine(folder: folder, store: store, smtpURL: "smtp://127.0.0.1:9", now: start).runOnce()
+    #expect(down.deferred == 1 && down.replied == 0)
+    let pending = try await store.records(withStatus: .retry)
+    #expect(pending.count == 1)
+    #expect(pending.first?.lastError?.contains("127.0.0.1:9") == true)
+
+    // Before the retry time nothing happens; after it, the same reply goes out once.
+    #expect(try await engine(folder: folder, store: store, now: start).runOnce().retried == 0)
+    let back = try await engine(folder: folder, store: store, now: start.addingTimeInterval(3600)).runOnce()
+    #expect(back.retried == 1 && back.replied == 1)
+    let replies = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
+    #expect(replies.count == 1)
+    #expect(try await store.counts() == [.sent: 1])
+  }
+}

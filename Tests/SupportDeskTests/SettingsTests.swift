@@ -1,0 +1,79 @@
+import Foundation
+import MailMessage
+import MailTransport
+import Testing
+
+@testable import SupportDesk
+
+@Suite("Settings from the environment")
+struct SettingsTests {
+  static let complete = [
+    "SUPPORTBOT_IMAP_URL": "imaps://mail.example.pl/INBOX",
+    "SUPPORTBOT_IMAP_USER": "pomoc@pwsk.pl",
+    "SUPPORTBOT_IMAP_PASSWORD": "tajne-haslo",
+    "SUPPORTBOT_SMTP_URL": "smtp://mail.example.pl:587",
+  ]
+
+  @Test("a complete environment; SMTP login and bot address default to the IMAP ones")
+  func complete() throws {
+    let settings = try Settings.fromEnvironment(Self.complete)
+    #expect(settings.imap.description == "imaps://mail.example.pl:993")
+    #expect(settings.imap.path == "INBOX")
+    #expect(settings.smtp.security == .startTLS)
+    #expect(settings.smtpAccount?.user == "pomoc@pwsk.pl")
+    #expect(settings.botAddress.address == "pomoc@pwsk.pl")
+    #expect(settings.botAddress.name == "Pomoc techniczna PWSK")
+    #expect(settings.pollSeconds == 60)
+    #expect(settings.statePath == "supportbot.sqlite")
+    #expect(settings.transport.heloName == "pwsk.pl")
+  }
+
+  @Test("every missing variable is named at once, with what it is for")
+  func missing() {
+    #expect {
+      try Settings.fromEnvironment(["SUPPORTBOT_IMAP_USER": "pomoc@pwsk.pl"])
+    } throws: { error in
+      let text = "\(error)"
+      return text.contains("SUPPORTBOT_IMAP_URL is not set") && text.contains("SUPPORTBOT_IMAP_PASSWORD is not set")
+        && text.contains("SUPPORTBOT_SMTP_URL is not set") && !text.contains("SUPPORTBOT_IMAP_USER is not set")
+    }
+  }
+
+  @Test("a password file is read and its trailing newline dropped; its content never shows in errors")
+  func passwordFile() throws {
+    var environment = Self.complete
+    environment["SUPPORTBOT_IMAP_PASSWORD"] = nil
+    environment["SUPPORTBOT_IMAP_PASSWORD_FILE"] = "/run/secrets/imap"
+    let settings = try Settings.fromEnvironment(environment) { path in
+      #expect(path == "/run/secrets/imap")
+      return "z-pliku\n"
+    }
+    #expect(settings.imapAccount.password == Secret("z-pliku"))
+
+    environment["SUPPORTBOT_POLL_SECONDS"] = "zero"
+    #expect {
+      try Settings.fromEnvironment(environment) { _ in "z-pliku\n" }
+    } throws: { error in
+      "\(error)".contains("SUPPORTBOT_POLL_SECONDS") && !"\(error)".contains("z-pliku")
+    }
+  }
+
+  @Test(
+    "wrong values are explained with the variable's name",
+    arguments: [
+      ("SUPPORTBOT_IMAP_URL", "http://mail.example.pl", "imap://"),
+      ("SUPPORTBOT_SMTP_URL", "smtp://jan:haslo@mail.example.pl", "password"),
+      ("SUPPORTBOT_ADDRESS", "pomoc", "not an email address"),
+      ("SUPPORTBOT_CA_FILE", "/nie/ma/takiego.pem", "does not exist"),
+      ("SUPPORTBOT_POLL_SECONDS", "1", "from 5"),
+    ])
+  func wrongValues(variable: String, value: String, mentions: String) {
+    var environment = Self.complete
+    environment[variable] = value
+    #expect {
+      try Settings.fromEnvironment(environment)
+    } throws: { error in
+      "\(error)".contains(variable) && "\(error)".contains(mentions) && !"\(error)".contains("haslo")
+    }
+  }
+}

@@ -1,0 +1,218 @@
+#!/usr/bin/env bash
+# A real mail stack on loopback for tests and demos: Postfix (SMTP) delivering
+# over LMTP into Dovecot (IMAP), all state under one folder, no systemd.
+#
+#   mailstack.sh start DIR [BASE]   install what is missing, configure, start
+#   mailstack.sh stop  DIR          stop both servers started from DIR
+#   mailstack.sh reset DIR [BASE]   stop, delete DIR (all mail in it), start afresh
+#
+# supportbot's own copy of the recipe in shared/mailstack (DESIGN.md section 7).
+# Besides printing the settings, start writes them to DIR/env, where the test
+# and demo scripts source them.
+#
+# Ports are BASE plus: 143 IMAP, 993 IMAPS, 25 SMTP (no auth, for injecting
+# customer mail), 587 submission (STARTTLS + AUTH PLAIN/LOGIN), 24 LMTP,
+# 12 Dovecot auth for Postfix SASL. BASE defaults to 10000.
+# Mailboxes (password "secret"): support@example.test, klient@example.test,
+# klient2@example.test, catchall@example.test. Mail to any other address @example.test
+# is refused at RCPT time (550 User unknown); every address @customers.example.test is delivered to catchall, so a
+# test can use as many distinct customers as it likes.
+# Needs root (apt-get, postfix). Prints the settings as shell assignments.
+set -euo pipefail
+
+cmd=${1:-}; dir=${2:-}; base=${3:-10000}
+[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|reset DIR [BASE]" >&2; exit 2; }
+
+stop() {
+  local pids=()
+  [ -f "$dir/spool/pid/master.pid" ] && pids+=("$(tr -d ' ' < "$dir/spool/pid/master.pid")")
+  [ -f "$dir/run/master.pid" ] && pids+=("$(cat "$dir/run/master.pid")")
+  if [ -f "$dir/postfix/main.cf" ]; then postfix -c "$dir/postfix" stop >/dev/null 2>&1 || true; fi
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}"; do
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  done
+}
+
+wait_port() {
+  for _ in $(seq 1 100); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; then return 0; fi
+    sleep 0.1
+  done
+  echo "mailstack: nothing listens on 127.0.0.1:$1; see $dir/log" >&2; return 1
+}
+
+install_missing() {
+  local need=()
+  command -v dovecot >/dev/null || need+=(dovecot-imapd)
+  [ -x /usr/lib/dovecot/lmtp ] || need+=(dovecot-lmtpd)
+  command -v postfix >/dev/null || need+=(postfix)
+  command -v swaks >/dev/null || need+=(swaks)
+  command -v openssl >/dev/null || need+=(openssl)
+  [ ${#need[@]} -eq 0 ] && return 0
+  export DEBIAN_FRONTEND=noninteractive
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  apt-get update -qq && apt-get install -y -qq "${need[@]}" >/dev/null
+}
+
+start() {
+  install_missing
+  stop
+  local port
+  for port in $((base + 12)) $((base + 24)) $((base + 25)) $((base + 143)) $((base + 587)) $((base + 993)); do
+    if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+      echo "mailstack: port $port is already in use, perhaps by a mail stack started from another folder;" \
+           "stop that one (mailstack.sh stop ITS-DIR) or pick another BASE" >&2
+      exit 1
+    fi
+  done
+  mkdir -p "$dir"/{run,mail,log,spool/data,postfix}
+  dir=$(cd "$dir" && pwd)
+  chmod 755 "$dir"
+  # Dovecot and Postfix run as their own users: every parent must let them through.
+  local p=$dir perms
+  while [ "$p" != / ]; do
+    p=$(dirname "$p"); perms=$(stat -c %A "$p")
+    case "${perms:9:1}" in x|t) ;; *)
+      echo "mailstack: $p cannot be traversed by other users; chmod o+x it or pick another DIR" >&2; exit 1 ;;
+    esac
+  done
+  [ -f "$dir/cert.pem" ] || openssl req -x509 -newkey rsa:2048 -nodes -days 3650 \
+      -subj /CN=localhost -addext subjectAltName=DNS:localhost,IP:127.0.0.1 \
+      -keyout "$dir/key.pem" -out "$dir/cert.pem" 2>/dev/null
+  local hash; hash=$(doveadm pw -s SHA512-CRYPT -p secret)
+  : > "$dir/users"
+  for u in support klient klient2 catchall; do echo "$u@example.test:$hash:8:8::" >> "$dir/users"; done
+  chown -R mail:mail "$dir/mail"
+
+  cat > "$dir/dovecot.conf" <<CONF
+base_dir = $dir/run
+state_dir = $dir/run
+log_path = $dir/log/dovecot.log
+protocols = imap lmtp
+listen = 127.0.0.1
+ssl = yes
+ssl_cert = <$dir/cert.pem
+ssl_key = <$dir/key.pem
+disable_plaintext_auth = no
+auth_mechanisms = plain login
+mail_location = maildir:~/Maildir
+default_internal_user = dovecot
+default_login_user = dovenull
+first_valid_uid = 8
+first_valid_gid = 8
+imap_capability = +MOVE
+passdb {
+  driver = passwd-file
+  args = scheme=SHA512-CRYPT $dir/users
+}
+userdb {
+  driver = passwd-file
+  args = $dir/users
+  default_fields = home=$dir/mail/%d/%n
+}
+service imap-login {
+  chroot =
+  inet_listener imap {
+    port = $((base + 143))
+  }
+  inet_listener imaps {
+    port = $((base + 993))
+    ssl = yes
+  }
+}
+service lmtp {
+  inet_listener lmtp {
+    address = 127.0.0.1
+    port = $((base + 24))
+  }
+}
+service auth {
+  inet_listener {
+    address = 127.0.0.1
+    port = $((base + 12))
+  }
+}
+service anvil {
+  chroot =
+}
+protocol lmtp {
+  postmaster_address = postmaster@example.test
+}
+namespace inbox {
+  inbox = yes
+  separator = /
+  mailbox Sent {
+    special_use = \\Sent
+    auto = subscribe
+  }
+}
+CONF
+  rm -f "$dir/run/master.pid"
+  # Daemons must not hold on to our stdout/stderr, or whoever reads them waits forever.
+  dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/log/dovecot.stderr" 2>&1
+
+  sed "s|^smtp      inet.*smtpd\$|127.0.0.1:$((base + 25)) inet n - n - - smtpd|" \
+      /usr/share/postfix/master.cf.dist > "$dir/postfix/master.cf"
+  cat >> "$dir/postfix/master.cf" <<CONF
+127.0.0.1:$((base + 587)) inet n - n - - smtpd
+  -o smtpd_tls_security_level=encrypt
+  -o smtpd_sasl_auth_enable=yes
+  -o smtpd_client_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+CONF
+  cat > "$dir/postfix/main.cf" <<CONF
+compatibility_level = 3.6
+queue_directory = $dir/spool
+data_directory = $dir/spool/data
+mail_owner = postfix
+myhostname = mx.example.test
+mydomain = example.test
+mydestination =
+inet_interfaces = 127.0.0.1
+inet_protocols = ipv4
+mynetworks = 127.0.0.0/8
+virtual_mailbox_domains = example.test
+virtual_mailbox_maps = texthash:$dir/postfix/vmailbox
+virtual_transport = lmtp:inet:127.0.0.1:$((base + 24))
+virtual_alias_domains = customers.example.test
+virtual_alias_maps = regexp:$dir/postfix/virtual
+smtpd_relay_restrictions = permit_mynetworks, reject
+smtputf8_enable = yes
+maillog_file = /dev/stdout
+smtpd_tls_cert_file = $dir/cert.pem
+smtpd_tls_key_file = $dir/key.pem
+smtpd_tls_security_level = may
+smtpd_sasl_type = dovecot
+smtpd_sasl_path = inet:127.0.0.1:$((base + 12))
+CONF
+  printf '/@customers\\.example\\.test$/ catchall@example.test\n' > "$dir/postfix/virtual"
+  # Unknown users @example.test are refused at RCPT time (550), as a real server does.
+  for u in support klient klient2 catchall; do echo "$u@example.test OK"; done > "$dir/postfix/vmailbox"
+  chown -R postfix "$dir/spool/data"
+  setsid postfix -c "$dir/postfix" start-fg >"$dir/log/postfix.log" 2>&1 < /dev/null &
+  wait_port $((base + 143)); wait_port $((base + 993)); wait_port $((base + 25)); wait_port $((base + 587))
+
+  cat <<ENV | tee "$dir/env"
+MAILSTACK_DIR=$dir
+MAILSTACK_IMAP=imap://127.0.0.1:$((base + 143))
+MAILSTACK_IMAPS=imaps://127.0.0.1:$((base + 993))
+MAILSTACK_SMTP=smtp://127.0.0.1:$((base + 25))
+MAILSTACK_SUBMISSION=smtp://127.0.0.1:$((base + 587))
+MAILSTACK_CA=$dir/cert.pem
+MAILSTACK_PASSWORD=secret
+ENV
+}
+
+case "$cmd" in
+  start) start ;;
+  stop) stop ;;
+  reset)
+    stop
+    # Only ever delete a folder this script made (or an empty one).
+    if [ -e "$dir" ] && [ ! -f "$dir/dovecot.conf" ] && [ -n "$(ls -A "$dir" 2>/dev/null)" ]; then
+      echo "mailstack: $dir is not a mail stack folder; not deleting it" >&2; exit 1
+    fi
+    rm -rf "$dir"; start ;;
+  *) echo "usage: $0 start|stop|reset DIR [BASE]" >&2; exit 2 ;;
+esac
