@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Sets everything up and runs every check: the format lint, the build, and all
+# tests, the network ones against a real Dovecot + Postfix on loopback.
+#
+#   scripts/test.sh [swift test arguments, e.g. --filter EngineTests]
+#
+# The mail stack lives in $SUPPORTBOT_TEST_STACK (default /tmp/supportbot-test-stack)
+# on ports 20000+ and is started fresh and stopped again; the demo uses 10000+,
+# so both can run on one machine.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/setup.sh
+
+echo "== swift format lint"
+swift format lint --strict --recursive Package.swift Sources Tests
+
+echo "== build"
+swift build --build-tests
+
+stack=${SUPPORTBOT_TEST_STACK:-/tmp/supportbot-test-stack}
+echo "== mail stack in $stack"
+scripts/mailstack.sh reset "$stack" 20000 >/dev/null
+trap 'scripts/mailstack.sh stop "$stack"' EXIT
+set -a
+# shellcheck disable=SC1091
+source "$stack/env"
+set +a
+# Without the stack the network tests would be skipped; here that is a failure.
+export SUPPORTBOT_REQUIRE_MAILSTACK=1
+
+echo "== tests"
+swift test --skip-build "$@"
