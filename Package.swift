@@ -79,7 +79,10 @@ let package = Package(
     ),
     .testTarget(
       name: "SupportDeskTests",
-      dependencies: ["SupportDesk", "MailMessage", "MailTransport", "MailStackTestSupport"],
+      dependencies: [
+        "SupportDesk", "MailMessage", "MailTransport", "MailStackTestSupport",
+        .product(name: "InMemoryLogging", package: "swift-log"),
+      ],
       resources: [.copy("Fixtures")]
     ),
     // The `supportbot` binary against the real servers, as an admin runs it.

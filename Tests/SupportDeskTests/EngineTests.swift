@@ -1,4 +1,5 @@
 import Foundation
+import InMemoryLogging
 import Logging
 import MailMessage
 import MailStackTestSupport
@@ -33,10 +34,9 @@ struct EngineTests {
   }
 
   func engine(
-    folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date()
-  )
-    throws -> Engine
-  {
+    folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date(),
+    logger: Logger = MailStack.logger
+  ) throws -> Engine {
     let settings = Settings(
       imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
       imapAccount: Account(user: botAccount, password: Secret(stack.password)),
@@ -50,7 +50,7 @@ struct EngineTests {
         endpoint: settings.imap, account: settings.imapAccount, options: settings.transport, logger: MailStack.logger),
       smtp: SMTPClient(
         endpoint: settings.smtp, account: settings.smtpAccount, options: settings.transport, logger: MailStack.logger),
-      store: store, logger: MailStack.logger, dryRun: dryRun, now: { now })
+      store: store, logger: logger, dryRun: dryRun, now: { now })
   }
 
   func customer() -> String { "c-\(UUID().uuidString.prefix(12).lowercased())@customers.example.test" }
@@ -70,9 +70,16 @@ struct EngineTests {
           extraHeaders: ["Auto-Submitted: auto-replied"]),
       ], ids: ids)
     let store = try SQLiteStateStore(path: temporaryStatePath())
-    let engine = try engine(folder: folder, store: store)
+    let log = InMemoryLogHandler()
+    let engine = try engine(folder: folder, store: store, logger: Logger(label: "test") { _ in log })
 
     let summary = try await engine.runOnce()
+    // One line per mail, saying to whom and what happened and why.
+    let perMail = log.entries.filter { $0.metadata["uid"] != nil }
+    #expect(perMail.count == 3)
+    #expect(
+      perMail.filter { $0.message == "replied" }.compactMap { $0.metadata["from"]?.description } == [first, second])
+    #expect(perMail.contains { $0.message == "no reply" && $0.metadata["reason"] == "auto-submitted" })
     #expect(summary.newMails == 3)
     #expect(summary.replied == 2)
     #expect(summary.skipped == 1)
