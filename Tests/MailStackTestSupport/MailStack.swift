@@ -48,6 +48,13 @@ public struct MailStack: Sendable {
       account: Account(user: user, password: Secret(password ?? self.password)), options: options, logger: Self.logger)
   }
 
+  /// An SMTP client for the submission port (STARTTLS + AUTH) logged in as `user`.
+  public func submission(_ user: String, password: String? = nil) throws -> SMTPClient {
+    SMTPClient(
+      endpoint: try ServerEndpoint(submissionURL, service: .smtp),
+      account: Account(user: user, password: Secret(password ?? self.password)), options: options, logger: Self.logger)
+  }
+
   /// Delivers a raw message through port 25 (no login, as mail from the
   /// internet arrives), using our own SMTP client.
   public func inject(_ message: [UInt8], from sender: String, to recipients: [String]) async throws {

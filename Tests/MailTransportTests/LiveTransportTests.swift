@@ -145,10 +145,7 @@ struct LiveTransportTests {
 
   @Test("SMTP submission with STARTTLS and AUTH delivers, several messages on one connection")
   func submission() async throws {
-    let smtp = SMTPClient(
-      endpoint: try ServerEndpoint(stack.submissionURL, service: .smtp),
-      account: Account(user: MailStack.support, password: Secret(stack.password)), options: stack.options,
-      logger: MailStack.logger)
+    let smtp = try stack.submission(MailStack.support)
     var ids: [String] = []
     for number in 1...3 {
       let id = uniqueMessageID()
@@ -166,10 +163,7 @@ struct LiveTransportTests {
 
   @Test("SMTP with a wrong password is an authentication error, not retried, password not shown")
   func submissionWrongPassword() async throws {
-    let smtp = SMTPClient(
-      endpoint: try ServerEndpoint(stack.submissionURL, service: .smtp),
-      account: Account(user: MailStack.support, password: Secret("Zle-Haslo-123")), options: stack.options,
-      logger: MailStack.logger)
+    let smtp = try stack.submission(MailStack.support, password: "Zle-Haslo-123")
     let raw = customerMail(from: MailStack.support, to: mailbox, subject: "x", body: "x")
     await #expect {
       try await smtp.send(envelopeSender: nil, recipients: [mailbox], message: raw)
@@ -182,10 +176,7 @@ struct LiveTransportTests {
 
   @Test("a recipient the server does not know is a permanent rejection")
   func unknownRecipient() async throws {
-    let smtp = SMTPClient(
-      endpoint: try ServerEndpoint(stack.submissionURL, service: .smtp),
-      account: Account(user: MailStack.support, password: Secret(stack.password)), options: stack.options,
-      logger: MailStack.logger)
+    let smtp = try stack.submission(MailStack.support)
     let raw = customerMail(from: MailStack.support, to: "nikt@example.test", subject: "x", body: "x")
     await #expect {
       try await smtp.send(envelopeSender: nil, recipients: ["nikt@example.test"], message: raw)
