@@ -64,6 +64,13 @@ let package = Package(
       ]
     ),
 
+    // Benchmarks: programs that print figures side by side with a baseline (BENCHMARKS.md).
+    .executableTarget(
+      name: "mailmessage-benchmark",
+      dependencies: ["MailMessage"],
+      path: "Benchmarks/MailMessageBenchmark"
+    ),
+
     // Helpers for tests that talk to the local mail stack (scripts/mailstack.sh).
     .target(
       name: "MailStackTestSupport",
@@ -71,7 +78,8 @@ let package = Package(
       path: "Tests/MailStackTestSupport"
     ),
 
-    .testTarget(name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Fixtures")]),
+    .testTarget(
+      name: "MailMessageTests", dependencies: ["MailMessage"], resources: [.copy("Fixtures"), .copy("Differential")]),
     .testTarget(name: "TriageTests", dependencies: ["Triage"]),
     .testTarget(
       name: "MailTransportTests",

@@ -13,7 +13,7 @@ cd "$(dirname "$0")/.."
 scripts/setup.sh
 
 echo "== swift format lint"
-swift format lint --strict --recursive Package.swift Sources Tests
+swift format lint --strict --recursive Package.swift Sources Tests Benchmarks Fuzz
 
 echo "== build"
 swift build --build-tests
@@ -31,3 +31,8 @@ export SUPPORTBOT_REQUIRE_MAILSTACK=1
 
 echo "== tests"
 swift test --skip-build "$@"
+
+if [ $# -eq 0 ]; then
+  echo "== fuzz smoke run of the MIME parser (scripts/fuzz.sh SECONDS runs it longer)"
+  scripts/fuzz.sh 20
+fi

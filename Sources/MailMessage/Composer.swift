@@ -20,10 +20,13 @@ public struct OutgoingMessage: Sendable, Equatable {
   /// Further headers in order, e.g. Auto-Submitted. Names must be plain tokens.
   public var extraHeaders: [HeaderField]
   public var text: String
+  /// An optional HTML version of `text`; the message becomes multipart/alternative.
+  public var html: String?
 
   public init(
     from: MailAddress, to: [MailAddress], subject: String, date: Date, messageID: String,
-    inReplyTo: String? = nil, references: [String] = [], extraHeaders: [HeaderField] = [], text: String
+    inReplyTo: String? = nil, references: [String] = [], extraHeaders: [HeaderField] = [], text: String,
+    html: String? = nil
   ) {
     self.from = from
     self.to = to
@@ -34,6 +37,7 @@ public struct OutgoingMessage: Sendable, Equatable {
     self.references = references
     self.extraHeaders = extraHeaders
     self.text = text
+    self.html = html
   }
 
   /// The complete message. Throws when an address cannot be written safely.
@@ -52,11 +56,35 @@ public struct OutgoingMessage: Sendable, Equatable {
       writer.addText(field.name, field.value)
     }
     writer.add("MIME-Version", "1.0")
-    writer.add("Content-Type", "text/plain; charset=UTF-8")
-    writer.add("Content-Transfer-Encoding", "quoted-printable")
+    let plain = TransferEncoding.encodeQuotedPrintable(Self.normalizedText(text))
+    guard let html else {
+      writer.add("Content-Type", "text/plain; charset=UTF-8")
+      writer.add("Content-Transfer-Encoding", "quoted-printable")
+      if let problem = writer.problem { throw problem }
+      return Array((writer.text + "\r\n" + plain + "\r\n").utf8)
+    }
+    // The boundary is derived from the Message-ID, so the same reply renders the same bytes.
+    let boundary = "=_sb_" + String(Self.fnv1a(messageID), radix: 36)
+    writer.add("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
     if let problem = writer.problem { throw problem }
-    let body = TransferEncoding.encodeQuotedPrintable(Self.normalizedText(text))
-    return Array((writer.text + "\r\n" + body + "\r\n").utf8)
+    let part = { (type: String, body: String) in
+      "--\(boundary)\r\nContent-Type: \(type); charset=UTF-8\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"
+        + body + "\r\n"
+    }
+    let body =
+      part("text/plain", plain) + part("text/html", TransferEncoding.encodeQuotedPrintable(Self.normalizedText(html)))
+      + "--\(boundary)--\r\n"
+    return Array((writer.text + "\r\n" + body).utf8)
+  }
+
+  /// FNV-1a, 64 bits: a stable, dependency-free hash for identifiers.
+  public static func fnv1a(_ text: String) -> UInt64 {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in text.utf8 {
+      hash ^= UInt64(byte)
+      hash = hash &* 0x0000_0100_0000_01B3
+    }
+    return hash
   }
 
   /// Text with every kind of line end turned into one, without NUL or other

@@ -2,7 +2,10 @@
 public struct HeaderParameters: Sendable, Equatable {
   /// The lower-cased main value, e.g. "text/plain" or "attachment".
   public var value: String
-  /// Parameters with lower-cased names, values unquoted.
+  /// Parameters with lower-cased names, values unquoted and decoded: RFC 2231
+  /// continuations (`name*0*=…; name*1*=…`) are joined and their
+  /// `charset'language'` prefix and %-escapes decoded; RFC 2047 encoded words
+  /// in quoted values (which Outlook and Gmail write) are decoded too.
   public var parameters: [String: String]
 
   public init(value: String, parameters: [String: String] = [:]) {
@@ -12,38 +15,55 @@ public struct HeaderParameters: Sendable, Equatable {
 
   /// Parses `text/plain; charset="utf-8"; format=flowed`.
   public init(parsing text: String) {
-    var segments: [String] = []
-    var current = ""
-    var inQuotes = false
-    var escaped = false
-    for character in text {
-      if escaped {
-        current.append(character)
-        escaped = false
-        continue
-      }
-      switch character {
-      case "\\" where inQuotes: escaped = true
-      case "\"": inQuotes.toggle()
-      case ";" where !inQuotes:
-        segments.append(current)
-        current = ""
-        continue
-      default: break
-      }
-      current.append(character)
-    }
-    segments.append(current)
-    value = segments[0].trimmingWhitespace().lowercased()
-    parameters = [:]
+    let segments = Self.splitSegments(text)
+    value = (segments.first ?? "").trimmingWhitespace().lowercased()
+
+    // name → (is extended, value) for plain and `name*` parameters;
+    // name → [index: (is extended, value)] for continuations.
+    var simple: [String: (extended: Bool, value: String)] = [:]
+    var continued: [String: [Int: (extended: Bool, value: String)]] = [:]
     for segment in segments.dropFirst() {
       guard let equals = segment.firstIndex(of: "=") else { continue }
-      let name = segment[..<equals].trimmingWhitespace().lowercased()
+      var name = segment[..<equals].trimmingWhitespace().lowercased()
       var raw = segment[segment.index(after: equals)...].trimmingWhitespace()
       if raw.hasPrefix("\""), raw.hasSuffix("\""), raw.count >= 2 {
-        raw = String(raw.dropFirst().dropLast()).replacingEscapes()
+        raw = Self.unescape(String(raw.dropFirst().dropLast()))
       }
-      if !name.isEmpty, parameters[name] == nil { parameters[name] = raw }
+      guard !name.isEmpty else { continue }
+      let extended = name.hasSuffix("*")
+      if extended { name.removeLast() }
+      if let star = name.lastIndex(of: "*"), let index = Int(name[name.index(after: star)...]) {
+        continued[String(name[..<star]), default: [:]][index] = (extended, raw)
+      } else if simple[name] == nil || extended {
+        simple[name] = (extended, raw)  // an extended value wins over the plain fallback
+      }
+    }
+
+    parameters = [:]
+    for (name, entry) in simple {
+      parameters[name] = entry.extended ? Self.decodeExtended(entry.value) : EncodedWords.decode(entry.value)
+    }
+    for (name, pieces) in continued {
+      let ordered = pieces.keys.sorted().compactMap { pieces[$0] }
+      // The charset is named once, in the first extended piece; later pieces only carry %-escapes.
+      var charset: String?
+      var bytes: [UInt8] = []
+      for (position, piece) in ordered.enumerated() {
+        if piece.extended {
+          var text = Substring(piece.value)
+          if position == 0, let first = text.firstIndex(of: "'"),
+            let second = text[text.index(after: first)...].firstIndex(of: "'")
+          {
+            charset = String(text[..<first])
+            text = text[text.index(after: second)...]
+          }
+          bytes += Self.percentDecoded(text)
+        } else {
+          bytes += Array(piece.value.utf8)
+        }
+      }
+      let joined = Charset.decode(bytes, charset: charset)
+      parameters[name] = charset == nil ? EncodedWords.decode(joined) : joined
     }
   }
 
@@ -51,13 +71,60 @@ public struct HeaderParameters: Sendable, Equatable {
   public var type: String { String(value.split(separator: "/").first ?? "") }
   /// "plain" of "text/plain".
   public var subtype: String { value.split(separator: "/").dropFirst().first.map(String.init) ?? "" }
-}
 
-extension String {
-  fileprivate func replacingEscapes() -> String {
+  /// Splits at semicolons outside quoted strings; quotes and escapes are kept.
+  private static func splitSegments(_ text: String) -> [String] {
+    var segments: [String] = []
+    var current = ""
+    var inQuotes = false
+    var escaped = false
+    for character in text {
+      if escaped {
+        escaped = false
+      } else if character == "\\" && inQuotes {
+        escaped = true
+      } else if character == "\"" {
+        inQuotes.toggle()
+      } else if character == ";" && !inQuotes {
+        segments.append(current)
+        current = ""
+        continue
+      }
+      current.append(character)
+    }
+    segments.append(current)
+    return segments
+  }
+
+  /// `charset'language'%-encoded` (RFC 2231 section 4).
+  private static func decodeExtended(_ value: String) -> String {
+    let parts = value.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+    guard parts.count == 3 else { return Charset.decode(percentDecoded(Substring(value)), charset: nil) }
+    return Charset.decode(percentDecoded(parts[2]), charset: parts[0].isEmpty ? nil : String(parts[0]))
+  }
+
+  private static func percentDecoded(_ text: Substring) -> [UInt8] {
+    let bytes = Array(text.utf8)
+    var output: [UInt8] = []
+    var index = 0
+    while index < bytes.count {
+      if bytes[index] == UInt8(ascii: "%"), index + 2 < bytes.count,
+        let high = TransferEncoding.hexValue(bytes[index + 1]), let low = TransferEncoding.hexValue(bytes[index + 2])
+      {
+        output.append(high << 4 | low)
+        index += 3
+      } else {
+        output.append(bytes[index])
+        index += 1
+      }
+    }
+    return output
+  }
+
+  private static func unescape(_ text: String) -> String {
     var output = ""
     var escaped = false
-    for character in self {
+    for character in text {
       if !escaped, character == "\\" {
         escaped = true
         continue

@@ -55,8 +55,18 @@ public enum EncodedWords {
     let afterCharset = parts[parts.index(after: charsetEnd)...]
     guard let encoding = afterCharset.first, afterCharset.dropFirst().first == "?" else { return nil }
     let payloadStart = afterCharset.dropFirst(2)
-    guard let end = payloadStart.range(of: "?=") else { return nil }
-    let payload = payloadStart[..<end.lowerBound]
+    var cursor = payloadStart.startIndex
+    var payloadEnd: Substring.Index?
+    while cursor < payloadStart.endIndex {
+      let next = payloadStart.index(after: cursor)
+      if payloadStart[cursor] == "?", next < payloadStart.endIndex, payloadStart[next] == "=" {
+        payloadEnd = cursor
+        break
+      }
+      cursor = next
+    }
+    guard let payloadEnd else { return nil }
+    let payload = payloadStart[..<payloadEnd]
     guard !charset.isEmpty, !payload.contains(" ") else { return nil }
     let bytes: [UInt8]
     switch encoding {
@@ -67,7 +77,7 @@ public enum EncodedWords {
     default:
       return nil
     }
-    return ((charset, bytes), payloadStart[end.upperBound...])
+    return ((charset, bytes), payloadStart[payloadStart.index(payloadEnd, offsetBy: 2)...])
   }
 
   /// Encodes a header text as encoded words when it needs it (non-ASCII or

@@ -1,68 +1,301 @@
-/// A small HTML-to-text conversion for HTML-only mail: tags dropped, block
-/// elements become line breaks, script and style vanish, common entities decoded.
+import Foundation
+
+/// HTML mail turned into readable plain text: tags dropped, block elements
+/// and `<br>` become line breaks, list items get a dash (or their number),
+/// table cells a space, `<script>`, `<style>`, `<head>` and comments vanish,
+/// entities are decoded, whitespace collapses as a browser would collapse it.
+///
+/// With `stopAtQuote`, the text ends where the quoted history of a reply
+/// begins: Gmail's `gmail_quote`, Thunderbird's `moz-cite-prefix`, any
+/// `<blockquote>`, Outlook's `divRplyFwdMsg` / `appendonsend` / the grey
+/// border-top line, and Gmail's signature block.
 public enum HTMLText {
-  public static func plainText(_ html: String) -> String {
-    var output = ""
-    var index = html.startIndex
-    var skipUntil: String?
-    while index < html.endIndex {
-      let character = html[index]
-      if character == "<", let close = html[index...].firstIndex(of: ">") {
-        let tag = html[html.index(after: index)..<close].lowercased()
-        let name = String(tag.prefix { $0.isLetter || $0.isNumber || $0 == "/" })
-        if let skip = skipUntil {
-          if name == "/" + skip { skipUntil = nil }
-        } else if name == "script" || name == "style" || name == "head" {
-          skipUntil = name
-        } else if [
-          "br", "p", "/p", "div", "/div", "tr", "/tr", "li", "h1", "h2", "h3", "/h1", "/h2", "/h3", "blockquote",
-          "/blockquote",
-        ].contains(name) {
-          output += "\n"
-          if name == "li" { output += "- " }
-        } else if name == "td" || name == "th" {
-          output += " "
-        }
-        index = html.index(after: close)
-        continue
-      }
-      if skipUntil == nil {
-        if character == "&", let semicolon = html[index...].prefix(10).firstIndex(of: ";") {
-          let entity = String(html[html.index(after: index)..<semicolon])
-          if let decoded = decodeEntity(entity) {
-            output += decoded
-            index = html.index(after: semicolon)
-            continue
-          }
-        }
-        output.append(character.isNewline ? " " : character)
-      }
-      index = html.index(after: index)
-    }
-    // Collapse the runs of spaces and blank lines HTML layout leaves behind.
-    let lines = output.split(separator: "\n", omittingEmptySubsequences: false).map {
-      $0.split(separator: " ", omittingEmptySubsequences: true).joined(separator: " ")
-    }
-    var result: [String] = []
-    for line in lines where !(line.isEmpty && (result.last?.isEmpty ?? true)) {
-      result.append(line)
-    }
-    while result.last?.isEmpty == true { result.removeLast() }
-    return result.joined(separator: "\n")
+  public static func plainText(_ html: String, stopAtQuote: Bool = false) -> String {
+    var converter = Converter(html: Array(html.utf8), stopAtQuote: stopAtQuote)
+    return converter.run()
   }
 
-  private static let named: [String: String] = [
-    "nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "ndash": "–", "mdash": "—",
-    "oacute": "ó", "Oacute": "Ó", "bdquo": "„", "rdquo": "”", "ldquo": "“", "hellip": "…",
-  ]
+  private struct Converter {
+    let html: [UInt8]
+    let stopAtQuote: Bool
+    var output: [UInt8] = []
+    var index = 0
+    var pendingSpace = false
+    var preDepth = 0
+    var listCounters: [Int?] = []  // nil: <ul>, a number: <ol>
 
-  private static func decodeEntity(_ entity: String) -> String? {
-    if entity.hasPrefix("#x") || entity.hasPrefix("#X") {
-      return UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
+    init(html: [UInt8], stopAtQuote: Bool) {
+      self.html = html
+      self.stopAtQuote = stopAtQuote
+      output.reserveCapacity(html.count / 2)
     }
-    if entity.hasPrefix("#") {
-      return UInt32(entity.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
+
+    mutating func run() -> String {
+      scan: while index < html.count {
+        let byte = html[index]
+        switch byte {
+        case UInt8(ascii: "<"):
+          if !handleTag() { break scan }
+        case UInt8(ascii: "&"):
+          emitEntity()
+        case 0x20, 0x09, 0x0A, 0x0D, 0x0C:
+          if preDepth > 0 {
+            if byte != 0x0D { output.append(byte == 0x0A ? 0x0A : byte) }
+          } else {
+            pendingSpace = true
+          }
+          index += 1
+        default:
+          emitText(byte)
+          index += 1
+        }
+      }
+      return Self.tidy(String(decoding: output, as: UTF8.self))
     }
-    return named[entity]
+
+    private mutating func emitText(_ byte: UInt8) {
+      if pendingSpace {
+        if let last = output.last, last != 0x0A, last != 0x20 { output.append(0x20) }
+        pendingSpace = false
+      }
+      output.append(byte)
+    }
+
+    private mutating func emit(_ text: String) {
+      for byte in text.utf8 { emitText(byte) }
+    }
+
+    private mutating func newline() {
+      pendingSpace = false
+      output.append(0x0A)
+    }
+
+    /// Handles the tag at `index`; false when the text must end here (a quote starts).
+    private mutating func handleTag() -> Bool {
+      // Comments, including Outlook's <!--[if mso]>…<![endif]--> blocks.
+      if starts(with: "<!--") {
+        index = find("-->", from: index + 4).map { $0 + 3 } ?? html.count
+        return true
+      }
+      if starts(with: "<![CDATA[") {
+        let end = find("]]>", from: index + 9) ?? html.count
+        for byte in html[(index + 9)..<end] { emitText(byte) }
+        index = min(end + 3, html.count)
+        return true
+      }
+      var cursor = index + 1
+      let closing = cursor < html.count && html[cursor] == UInt8(ascii: "/")
+      if closing { cursor += 1 }
+      let nameStart = cursor
+      while cursor < html.count, isNameByte(html[cursor]) { cursor += 1 }
+      if cursor == nameStart,
+        !(cursor < html.count && (html[cursor] == UInt8(ascii: "!") || html[cursor] == UInt8(ascii: "?")))
+      {
+        emitText(UInt8(ascii: "<"))  // a lone "<" in text
+        index += 1
+        return true
+      }
+      let name = String(decoding: html[nameStart..<cursor], as: UTF8.self).lowercased()
+      // Attributes up to the closing ">", honouring quoted values.
+      let attributesStart = cursor
+      var quote: UInt8?
+      while cursor < html.count {
+        let byte = html[cursor]
+        if let open = quote {
+          if byte == open { quote = nil }
+        } else if byte == UInt8(ascii: "\"") || byte == UInt8(ascii: "'") {
+          quote = byte
+        } else if byte == UInt8(ascii: ">") {
+          break
+        }
+        cursor += 1
+      }
+      let attributes = String(decoding: html[attributesStart..<min(cursor, html.count)], as: UTF8.self).lowercased()
+      index = min(cursor + 1, html.count)
+
+      if closing {
+        closeTag(name)
+        return true
+      }
+      if stopAtQuote, Self.startsQuote(name: name, attributes: attributes) { return false }
+      switch name {
+      case "script", "style", "head", "title", "noscript", "template", "xml":
+        if !attributes.hasSuffix("/") { skipElement(name) }
+      case "br":
+        newline()
+      case "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "section", "article",
+        "header", "footer", "address", "dl", "dt", "dd", "center":
+        if output.last != 0x0A, !output.isEmpty { newline() }
+      case "pre":
+        if output.last != 0x0A, !output.isEmpty { newline() }
+        preDepth += 1
+      case "hr":
+        newline()
+        emit("----")
+        newline()
+      case "ul":
+        listCounters.append(nil)
+        if output.last != 0x0A, !output.isEmpty { newline() }
+      case "ol":
+        listCounters.append(1)
+        if output.last != 0x0A, !output.isEmpty { newline() }
+      case "li":
+        if output.last != 0x0A, !output.isEmpty { newline() }
+        if let counter = listCounters.last, let number = counter {
+          emit("\(number). ")
+          listCounters[listCounters.count - 1] = number + 1
+        } else {
+          emit("- ")
+        }
+        pendingSpace = false
+      case "td", "th":
+        if let last = output.last, last != 0x0A { pendingSpace = true }
+      case "img":
+        if let alt = Self.attribute("alt", in: attributes), !alt.isEmpty, !alt.hasPrefix("cid:") { emit("[\(alt)]") }
+      default:
+        break
+      }
+      return true
+    }
+
+    private mutating func closeTag(_ name: String) {
+      switch name {
+      case "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "li", "section", "article",
+        "header", "footer", "address", "dl", "dt", "dd", "center":
+        if output.last != 0x0A, !output.isEmpty { newline() }
+      case "pre":
+        preDepth = max(0, preDepth - 1)
+        if output.last != 0x0A { newline() }
+      case "ul", "ol":
+        if !listCounters.isEmpty { listCounters.removeLast() }
+        if output.last != 0x0A, !output.isEmpty { newline() }
+      default:
+        break
+      }
+    }
+
+    /// Skips everything up to `</name>` (case-insensitive).
+    private mutating func skipElement(_ name: String) {
+      let closing = Array("</\(name)".utf8)
+      var cursor = index
+      while cursor + closing.count <= html.count {
+        if html[cursor] == UInt8(ascii: "<"), matchesLowercased(closing, at: cursor) {
+          index = (html[cursor...].firstIndex(of: UInt8(ascii: ">")) ?? html.count - 1) + 1
+          return
+        }
+        cursor += 1
+      }
+      index = html.count
+    }
+
+    private mutating func emitEntity() {
+      let start = index + 1
+      var end = start
+      while end < html.count, end - start < 32, html[end] != UInt8(ascii: ";"), isEntityByte(html[end]) { end += 1 }
+      let name = String(decoding: html[start..<end], as: UTF8.self)
+      let terminated = end < html.count && html[end] == UInt8(ascii: ";")
+      if let decoded = Self.decodeEntity(name), terminated || Self.named[name] != nil {
+        if decoded == " " {
+          pendingSpace = false
+          emitText(0x20)
+        } else {
+          emit(decoded)
+        }
+        index = terminated ? end + 1 : end
+      } else {
+        emitText(UInt8(ascii: "&"))
+        index += 1
+      }
+    }
+
+    private func starts(with text: String) -> Bool {
+      let bytes = Array(text.utf8)
+      return index + bytes.count <= html.count && matchesLowercased(bytes, at: index)
+    }
+
+    private func matchesLowercased(_ bytes: [UInt8], at position: Int) -> Bool {
+      guard position + bytes.count <= html.count else { return false }
+      for offset in 0..<bytes.count {
+        var byte = html[position + offset]
+        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
+        if byte != bytes[offset] { return false }
+      }
+      return true
+    }
+
+    private func find(_ text: String, from start: Int) -> Int? {
+      let bytes = Array(text.utf8)
+      var cursor = start
+      while cursor + bytes.count <= html.count {
+        if html[cursor] == bytes[0], matchesLowercased(bytes, at: cursor) { return cursor }
+        cursor += 1
+      }
+      return nil
+    }
+
+    private func isNameByte(_ byte: UInt8) -> Bool {
+      (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z"))
+        || (byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z"))
+        || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9")) || byte == UInt8(ascii: ":")
+        || byte == UInt8(ascii: "-")
+    }
+
+    private func isEntityByte(_ byte: UInt8) -> Bool {
+      isNameByte(byte) || byte == UInt8(ascii: "#")
+    }
+
+    /// Collapses spaces around line breaks and runs of blank lines.
+    static func tidy(_ text: String) -> String {
+      var lines: [Substring] = []
+      for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
+        var trimmed = line
+        while trimmed.first == " " || trimmed.first == "\u{A0}" { trimmed.removeFirst() }
+        while trimmed.last == " " || trimmed.last == "\u{A0}" { trimmed.removeLast() }
+        if trimmed.isEmpty, lines.last?.isEmpty ?? true { continue }
+        lines.append(trimmed)
+      }
+      while lines.last?.isEmpty == true { lines.removeLast() }
+      return lines.joined(separator: "\n")
+    }
+
+    static func startsQuote(name: String, attributes: String) -> Bool {
+      if name == "blockquote" { return true }
+      let markers = [
+        "gmail_quote", "gmail_signature", "moz-cite-prefix", "yahoo_quoted", "divrplyfwdmsg", "appendonsend",
+        "outlookmessageheader", "stopspelling", "border-top:solid #e1e1e1", "border-top: solid #e1e1e1",
+        "border-top:solid #b5c4df", "border-top: solid #b5c4df",
+      ]
+      return markers.contains { attributes.contains($0) }
+    }
+
+    static func attribute(_ name: String, in attributes: String) -> String? {
+      guard let range = attributes.range(of: name + "=") else { return nil }
+      var rest = attributes[range.upperBound...]
+      guard let quote = rest.first, quote == "\"" || quote == "'" else {
+        return String(rest.prefix { $0 != " " })
+      }
+      rest.removeFirst()
+      return String(rest.prefix { $0 != quote })
+    }
+
+    static let named: [String: String] = [
+      "nbsp": " ", "amp": "&", "lt": "<", "gt": ">", "quot": "\"", "apos": "'", "ndash": "–", "mdash": "—",
+      "hellip": "…", "bdquo": "„", "rdquo": "”", "ldquo": "“", "lsquo": "‘", "rsquo": "’", "sbquo": "‚",
+      "laquo": "«", "raquo": "»", "bull": "•", "middot": "·", "copy": "©", "reg": "®", "trade": "™", "euro": "€",
+      "deg": "°", "sect": "§", "para": "¶", "times": "×", "divide": "÷", "plusmn": "±", "shy": "", "zwnj": "",
+      "zwj": "", "lrm": "", "rlm": "", "ensp": " ", "emsp": " ", "thinsp": " ", "oacute": "ó", "Oacute": "Ó",
+      "eacute": "é", "Eacute": "É", "aacute": "á", "uuml": "ü", "ouml": "ö", "auml": "ä", "Uuml": "Ü", "Ouml": "Ö",
+      "Auml": "Ä", "szlig": "ß", "ccedil": "ç", "iacute": "í", "uacute": "ú", "yacute": "ý", "aring": "å",
+    ]
+
+    static func decodeEntity(_ entity: String) -> String? {
+      if entity.hasPrefix("#x") || entity.hasPrefix("#X") {
+        return UInt32(entity.dropFirst(2), radix: 16).flatMap(Unicode.Scalar.init).map { String($0) }
+      }
+      if entity.hasPrefix("#") {
+        return UInt32(entity.dropFirst()).flatMap(Unicode.Scalar.init).map { String($0) }
+      }
+      return named[entity]
+    }
   }
 }

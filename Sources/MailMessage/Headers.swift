@@ -97,17 +97,31 @@ public struct Headers: Sendable, Equatable {
 }
 
 extension String {
+  /// Header names are ASCII: compare them byte by byte, ignoring ASCII case.
   func caseInsensitiveEquals(_ other: String) -> Bool {
-    utf8.count == other.utf8.count && lowercased() == other.lowercased()
+    guard utf8.count == other.utf8.count else { return false }
+    return zip(utf8, other.utf8).allSatisfy { mine, theirs in
+      mine == theirs
+        || (mine | 0x20 == theirs | 0x20 && (mine | 0x20) >= UInt8(ascii: "a") && (mine | 0x20) <= UInt8(ascii: "z"))
+    }
   }
-
 }
 
 extension StringProtocol {
   func trimmingWhitespace() -> String {
-    var view = self[...]
-    while let first = view.first, first.isWhitespace { view.removeFirst() }
-    while let last = view.last, last.isWhitespace { view.removeLast() }
-    return String(view)
+    let scalars = unicodeScalars
+    var start = scalars.startIndex
+    var end = scalars.endIndex
+    while start < end, Self.isSpace(scalars[start]) { start = scalars.index(after: start) }
+    while end > start, Self.isSpace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
+    return String(String.UnicodeScalarView(scalars[start..<end]))
+  }
+
+  private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
+    switch scalar.value {
+    case 0x20, 0x09, 0x0A, 0x0D, 0x0B, 0x0C: true
+    case 0..<0x80: false
+    default: scalar.properties.isWhitespace
+    }
   }
 }

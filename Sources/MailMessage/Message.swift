@@ -4,12 +4,18 @@ import Foundation
 /// as the limits allow, with a warning; the parser never crashes, hangs or
 /// grows without bound.
 public struct ParserLimits: Sendable, Equatable {
+  /// Bytes of the message that are looked at; the rest is ignored.
+  public var maxBytes: Int
   public var maxHeaderBytes: Int
   public var maxHeaderFields: Int
   public var maxDepth: Int
   public var maxParts: Int
 
-  public init(maxHeaderBytes: Int = 256 << 10, maxHeaderFields: Int = 1_000, maxDepth: Int = 20, maxParts: Int = 500) {
+  public init(
+    maxBytes: Int = 32 << 20, maxHeaderBytes: Int = 256 << 10, maxHeaderFields: Int = 1_000, maxDepth: Int = 20,
+    maxParts: Int = 500
+  ) {
+    self.maxBytes = maxBytes
     self.maxHeaderBytes = maxHeaderBytes
     self.maxHeaderFields = maxHeaderFields
     self.maxDepth = maxDepth
@@ -17,54 +23,164 @@ public struct ParserLimits: Sendable, Equatable {
   }
 }
 
-/// One MIME entity: the message itself or a part of it.
+/// A file or embedded message carried by a mail. Not decoded: only described.
+public struct Attachment: Sendable, Equatable {
+  /// The decoded file name (RFC 2231 or RFC 2047), if the sender gave one.
+  public var filename: String?
+  /// Lower-case `type/subtype`.
+  public var contentType: String
+  /// Size in bytes after the transfer encoding is undone.
+  public var size: Int
+  /// The Content-ID of an inline part (`<image001.png@01DA…>`).
+  public var contentID: String?
+
+  public init(filename: String?, contentType: String, size: Int, contentID: String? = nil) {
+    self.filename = filename
+    self.contentType = contentType
+    self.size = size
+    self.contentID = contentID
+  }
+}
+
+/// One MIME entity: the message itself or a part of it. A `message/rfc822`
+/// part holds the embedded message as its only child.
 public struct MIMEPart: Sendable, Equatable {
-  public var headers: Headers
+  public let headers: Headers
   /// The body as it arrived (still transfer-encoded). Empty for multiparts.
   public var rawBody: ArraySlice<UInt8>
   public var parts: [MIMEPart]
+  /// `Content-Type`, parsed once; text/plain when absent.
+  public let contentType: HeaderParameters
+  public let disposition: HeaderParameters?
+  /// The decoded file name (RFC 2231 or RFC 2047), if the sender gave one.
+  public let filename: String?
 
-  public var contentType: HeaderParameters {
-    headers["Content-Type"].map(HeaderParameters.init(parsing:)) ?? HeaderParameters(value: "text/plain")
+  public init(headers: Headers, rawBody: ArraySlice<UInt8>, parts: [MIMEPart] = []) {
+    self.headers = headers
+    self.rawBody = rawBody
+    self.parts = parts
+    let contentType =
+      headers["Content-Type"].map(HeaderParameters.init(parsing:)) ?? HeaderParameters(value: "text/plain")
+    let disposition = headers["Content-Disposition"].map(HeaderParameters.init(parsing:))
+    self.contentType = contentType.value.isEmpty ? HeaderParameters(value: "text/plain") : contentType
+    self.disposition = disposition
+    let name = (disposition?.parameters["filename"] ?? contentType.parameters["name"])?.trimmingWhitespace()
+    filename = name?.isEmpty == false ? name : nil
   }
 
-  public var disposition: HeaderParameters? {
-    headers["Content-Disposition"].map(HeaderParameters.init(parsing:))
-  }
-
+  /// An attachment rather than body text: marked so, named, or not text at all.
   public var isAttachment: Bool {
-    disposition?.value == "attachment" || disposition?.parameters["filename"] != nil
-      || contentType.parameters["name"] != nil
+    if disposition?.value == "attachment" || filename != nil { return true }
+    let type = contentType
+    return type.type != "text" && type.type != "multipart"
+  }
+
+  private var transferEncoding: String {
+    headers["Content-Transfer-Encoding"]?.trimmingWhitespace().lowercased() ?? "7bit"
   }
 
   /// The body with its transfer encoding undone.
   public var decodedBody: [UInt8] {
-    switch headers["Content-Transfer-Encoding"]?.trimmingWhitespace().lowercased() {
+    switch transferEncoding {
     case "quoted-printable": TransferEncoding.decodeQuotedPrintable(rawBody)
     case "base64": TransferEncoding.decodeBase64(rawBody)
     default: Array(rawBody)
     }
   }
 
-  /// The body as text in its declared charset (for text parts).
-  public var decodedText: String {
-    Charset.decode(decodedBody, charset: contentType.parameters["charset"])
+  /// The decoded size without decoding base64 (four characters are three bytes).
+  public var decodedSize: Int {
+    switch transferEncoding {
+    case "base64":
+      // Six bits per base64 character; padding and line breaks carry none.
+      let characters = rawBody.reduce(0) { count, byte in
+        switch byte {
+        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
+          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
+          count + 1
+        default: count
+        }
+      }
+      return characters * 3 / 4
+    case "quoted-printable": return TransferEncoding.decodeQuotedPrintable(rawBody).count
+    default: return rawBody.count
+    }
+  }
+
+  /// The body as text, in its declared charset unless the bytes clearly say
+  /// otherwise; line ends as "\n".
+  public var decodedText: String { decodedTextRecovering.text }
+
+  var decodedTextRecovering: (text: String, recovered: Bool) {
+    let charset = contentType.parameters["charset"]
+    var bytes = decodedBody
+    if !(charset?.lowercased().hasPrefix("utf-16") ?? false) {
+      // Line ends as "\n", no NUL: the same bytes in every ASCII-compatible charset.
+      bytes = Self.normalizingLineEnds(bytes)
+    }
+    var (text, recovered) = Charset.decodeRecovering(bytes, declared: charset)
+    let type = contentType
+    if type.value == "text/plain", type.parameters["format"]?.lowercased() == "flowed" {
+      text = FlowedText.unflow(text, deleteSpace: type.parameters["delsp"]?.lowercased() == "yes")
+    }
+    return (text, recovered)
   }
 }
 
-/// A parsed email message.
+extension MIMEPart {
+  /// CRLF and lone CR become LF; NUL bytes are dropped.
+  static func normalizingLineEnds(_ bytes: [UInt8]) -> [UInt8] {
+    guard bytes.contains(where: { $0 == 0x0D || $0 == 0 }) else { return bytes }
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count)
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      if byte == 0x0D {
+        output.append(0x0A)
+        if index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
+      } else if byte != 0 {
+        output.append(byte)
+      }
+      index += 1
+    }
+    return output
+  }
+}
+
+/// A parsed email message: decoded headers, the readable text, the new text
+/// of a reply, and the attachments.
 public struct Message: Sendable, Equatable {
   public var root: MIMEPart
-  /// What the parser had to skip or cut, for the log.
+  /// What the parser had to skip, cut or guess, for the log.
   public var warnings: [String]
+  /// The readable text: text/plain unless it is an empty stub, else the HTML
+  /// converted to text. Line ends are "\n".
+  public private(set) var text: String
+  /// The customer's own words: `text` without quoted history, signature and footer.
+  public private(set) var newText: String
+  public private(set) var attachments: [Attachment]
+  /// Whether a text part's declared charset was wrong and another was used.
+  public private(set) var charsetRecovered: Bool
 
   public var headers: Headers { root.headers }
 
   /// Parses raw message bytes (CRLF or bare LF line ends).
-  public init(parsing bytes: [UInt8], limits: ParserLimits = .init()) {
+  public init(parsing input: [UInt8], limits: ParserLimits = .init()) {
     var warnings: [String] = []
+    var bytes = input[...]
+    if bytes.count > limits.maxBytes {
+      warnings.append("the message is larger than \(limits.maxBytes) bytes; only the beginning was read")
+      bytes = bytes.prefix(limits.maxBytes)
+    }
     var partCount = 0
-    root = Self.parsePart(bytes[...], depth: 0, limits: limits, partCount: &partCount, warnings: &warnings)
+    root = Self.parsePart(bytes, depth: 0, limits: limits, partCount: &partCount, warnings: &warnings)
+    var body = BodyText()
+    body.collect(root)
+    text = body.text
+    newText = body.newText
+    attachments = body.attachments
+    charsetRecovered = body.recovered
     self.warnings = warnings
   }
 
@@ -79,6 +195,7 @@ public struct Message: Sendable, Equatable {
   public var replyTo: [MailAddress] { headers["Reply-To"].map(MailAddress.parseList) ?? [] }
   public var to: [MailAddress] { headers.all("To").flatMap(MailAddress.parseList) }
   public var cc: [MailAddress] { headers.all("Cc").flatMap(MailAddress.parseList) }
+  public var date: Date? { headers["Date"].flatMap(MailDate.parse) }
   public var messageID: String? { headers["Message-ID"].flatMap { Self.messageIDs(in: $0).first } }
   public var inReplyTo: [String] { headers["In-Reply-To"].map(Self.messageIDs(in:)) ?? [] }
   public var references: [String] { headers["References"].map(Self.messageIDs(in:)) ?? [] }
@@ -97,31 +214,18 @@ public struct Message: Sendable, Equatable {
       rest = rest[rest.index(after: close)...]
     }
     if ids.isEmpty {
-      let bare = value.trimmingWhitespace()
-      if bare.contains("@"), !bare.contains(where: { $0.isWhitespace }) { ids.append("<\(bare)>") }
+      for word in value.split(whereSeparator: { $0.isWhitespace || $0 == "," }) where word.contains("@") {
+        ids.append("<\(word)>")
+      }
     }
     return ids
   }
 
-  // MARK: Body
-
-  /// The readable text: the first text/plain part that is not an attachment,
-  /// else the first text/html part turned into plain text.
-  public var text: String {
-    if let plain = firstPart(where: { $0.contentType.value == "text/plain" && !$0.isAttachment }) {
-      return plain.decodedText
-    }
-    if let html = firstPart(where: { $0.contentType.value == "text/html" && !$0.isAttachment }) {
-      return HTMLText.plainText(html.decodedText)
-    }
-    return ""
-  }
-
-  /// Depth-first search over the leaf parts.
+  /// Depth-first search over the leaf parts, not into embedded messages.
   public func firstPart(where predicate: (MIMEPart) -> Bool) -> MIMEPart? {
     var stack = [root]
     while let part = stack.popLast() {
-      if part.parts.isEmpty {
+      if part.parts.isEmpty || part.contentType.type == "message" {
         if predicate(part) { return part }
       } else {
         stack.append(contentsOf: part.parts.reversed())
@@ -140,15 +244,25 @@ public struct Message: Sendable, Equatable {
     let body = bytes[bodyStart...]
     var part = MIMEPart(headers: headers, rawBody: body, parts: [])
     let type = part.contentType
-    guard type.type == "multipart", let boundary = type.parameters["boundary"], !boundary.isEmpty else {
+    let isEmbedded = type.value == "message/rfc822" || type.value == "message/global"
+    guard (type.type == "multipart" && type.parameters["boundary"].map({ !$0.isEmpty }) == true) || isEmbedded else {
       return part
     }
     guard depth < limits.maxDepth else {
       warnings.append("MIME nesting deeper than \(limits.maxDepth); inner parts were not parsed")
       return part
     }
-    let (pieces, closed) = split(body, boundary: Array(boundary.utf8))
+    if isEmbedded {
+      // A forwarded message: parsed as a part of its own (its body may be encoded, rarely).
+      let inner =
+        part.headers["Content-Transfer-Encoding"]?.trimmingWhitespace().lowercased() == "base64"
+        ? ArraySlice(part.decodedBody) : body
+      part.parts = [parsePart(inner, depth: depth + 1, limits: limits, partCount: &partCount, warnings: &warnings)]
+      return part
+    }
+    let (pieces, closed) = split(body, boundary: Array((type.parameters["boundary"] ?? "").utf8))
     if !closed { warnings.append("multipart without its closing boundary") }
+    if pieces.isEmpty { warnings.append("multipart with no parts (boundary not found)") }
     for piece in pieces {
       guard partCount < limits.maxParts else {
         warnings.append("more than \(limits.maxParts) MIME parts; the rest were not parsed")
@@ -156,7 +270,7 @@ public struct Message: Sendable, Equatable {
       }
       part.parts.append(parsePart(piece, depth: depth + 1, limits: limits, partCount: &partCount, warnings: &warnings))
     }
-    part.rawBody = []
+    if !pieces.isEmpty { part.rawBody = [] }
     return part
   }
 
@@ -169,9 +283,8 @@ public struct Message: Sendable, Equatable {
     while index < body.endIndex {
       let lineEnd = body[index...].firstIndex(of: 0x0A) ?? body.endIndex
       let next = lineEnd < body.endIndex ? lineEnd + 1 : lineEnd
-      let line = body[index..<lineEnd]
-      if line.starts(with: delimiter) {
-        let after = line.dropFirst(delimiter.count)
+      if body[index] == UInt8(ascii: "-"), body[index..<lineEnd].starts(with: delimiter) {
+        let after = body[(index + delimiter.count)..<lineEnd]
         let isClosing = after.starts(with: [UInt8]("--".utf8))
         let rest = isClosing ? after.dropFirst(2) : after
         if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
@@ -190,5 +303,95 @@ public struct Message: Sendable, Equatable {
     }
     if let start = partStart, start < body.endIndex { pieces.append(body[start...]) }
     return (pieces, false)
+  }
+}
+
+/// Walks a MIME tree once, collecting the readable text, the new text and the attachments.
+private struct BodyText {
+  var textPieces: [String] = []
+  var newPieces: [String] = []
+  var attachments: [Attachment] = []
+  var recovered = false
+
+  var text: String { textPieces.joined(separator: "\n\n") }
+  var newText: String { newPieces.joined(separator: "\n\n") }
+
+  mutating func collect(_ root: MIMEPart) {
+    collectAttachments(root)
+    readable(root)
+  }
+
+  private mutating func collectAttachments(_ part: MIMEPart) {
+    let type = part.contentType
+    if type.type == "message" || (part.parts.isEmpty && part.isAttachment) {
+      attachments.append(
+        Attachment(
+          filename: part.filename ?? (type.type == "message" ? part.parts.first?.headers.text("Subject") : nil),
+          contentType: type.value, size: part.decodedSize,
+          contentID: part.headers["Content-ID"].map { $0.trimmingWhitespace() }))
+      return
+    }
+    for child in part.parts { collectAttachments(child) }
+  }
+
+  /// Adds the text a person would read in `part`.
+  private mutating func readable(_ part: MIMEPart) {
+    let type = part.contentType
+    switch type.value {
+    case "multipart/alternative":
+      let plain = part.parts.first { $0.contentType.value == "text/plain" && !$0.isAttachment }
+      if let plain, !isStub(plain) {
+        addPlain(plain)
+      } else if let html = part.parts.last(where: { $0.contentType.value == "text/html" && !$0.isAttachment }) {
+        addHTML(html)
+      } else if let other = part.parts.first(where: { $0.contentType.type == "multipart" }) {
+        readable(other)
+      } else if let plain {
+        addPlain(plain)
+      }
+    case "multipart/related":
+      let start = type.parameters["start"]
+      readable(
+        part.parts.first { start != nil && $0.headers["Content-ID"]?.trimmingWhitespace() == start } ?? part.parts.first
+          ?? part)
+    case "multipart/report", "multipart/signed", "multipart/encrypted":
+      if let first = part.parts.first { readable(first) }
+    default:
+      if type.type == "multipart" {
+        for child in part.parts where !child.isAttachment || child.contentType.type == "multipart" { readable(child) }
+      } else if type.value == "text/plain", !part.isAttachment {
+        addPlain(part)
+      } else if type.value == "text/html", !part.isAttachment {
+        addHTML(part)
+      } else if type.type == "text", !part.isAttachment, part.parts.isEmpty, type.subtype != "calendar" {
+        addPlain(part)
+      }
+    }
+  }
+
+  private func isStub(_ part: MIMEPart) -> Bool {
+    part.decodedText.allSatisfy { $0.isWhitespace }
+  }
+
+  private mutating func addPlain(_ part: MIMEPart) {
+    let (text, recovered) = part.decodedTextRecovering
+    self.recovered = self.recovered || recovered
+    textPieces.append(text.trimmingTrailingWhitespace())
+    newPieces.append(QuoteStripper.newText(text))
+  }
+
+  private mutating func addHTML(_ part: MIMEPart) {
+    let (html, recovered) = part.decodedTextRecovering
+    self.recovered = self.recovered || recovered
+    textPieces.append(HTMLText.plainText(html))
+    newPieces.append(QuoteStripper.newText(HTMLText.plainText(html, stopAtQuote: true)))
+  }
+}
+
+extension String {
+  fileprivate func trimmingTrailingWhitespace() -> String {
+    var view = Substring(self)
+    while let last = view.last, last.isWhitespace { view.removeLast() }
+    return String(view)
   }
 }

@@ -60,12 +60,7 @@ public enum AutoReply {
 
   /// `<sb.1a2b3c4d5e6f7a8b@domain>`: stable for the same identity.
   public static func messageID(for identity: String, domain: String) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a 64
-    for byte in identity.utf8 {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01B3
-    }
-    let hex = String(hash, radix: 16)
+    let hex = String(OutgoingMessage.fnv1a(identity), radix: 16)
     return "<sb.\(String(repeating: "0", count: 16 - hex.count))\(hex)@\(domain.isEmpty ? "localhost" : domain)>"
   }
 }

@@ -73,7 +73,7 @@ struct ComposingTests {
     #expect(parsed.from == original.from)
     #expect(parsed.messageID == original.messageID)
     #expect(parsed.references == original.references)
-    #expect(parsed.text == "Dzień dobry,\r\nzgłoszenie przyjęte.\r\n")
+    #expect(parsed.text == "Dzień dobry,\nzgłoszenie przyjęte.")
   }
 
   @Test(
@@ -120,5 +120,25 @@ struct ComposingTests {
     for word in encoded.split(separator: " ") { #expect(word.count <= 75) }
     #expect(EncodedWords.decode(encoded) == subject)
     #expect(EncodedWords.encode("Plain ASCII subject") == "Plain ASCII subject")
+  }
+}
+
+@Suite("Composing with an HTML alternative")
+struct HTMLAlternativeTests {
+  @Test("plain and HTML parts, both quoted-printable UTF-8; readers see the plain text; same bytes every time")
+  func alternative() throws {
+    let message = OutgoingMessage(
+      from: MailAddress(address: "pomoc@pwsk.pl"), to: [MailAddress(address: "jan@firma.pl")], subject: "Re: Błąd",
+      date: Date(timeIntervalSince1970: 0), messageID: "<sb.1@pwsk.pl>", text: "Dzień dobry,\nzgłoszenie przyjęte.",
+      html: "<p>Dzień dobry,<br>zgłoszenie <b>przyjęte</b>.</p>")
+    let bytes = try message.render()
+    #expect(bytes == (try message.render()))
+    #expect(bytes.allSatisfy { $0 < 0x80 })
+    let parsed = Message(parsing: bytes)
+    #expect(parsed.root.contentType.value == "multipart/alternative")
+    #expect(parsed.root.parts.map(\.contentType.value) == ["text/plain", "text/html"])
+    #expect(parsed.text == "Dzień dobry,\nzgłoszenie przyjęte.")
+    #expect(parsed.root.parts[1].decodedText.contains("<b>przyjęte</b>"))
+    #expect(parsed.warnings.isEmpty)
   }
 }

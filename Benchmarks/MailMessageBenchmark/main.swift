@@ -1,0 +1,100 @@
+// Parse throughput of the MIME parser on a corpus of .eml files, measured side
+// by side with the baseline of merely reading the same bytes once.
+//
+//   swift build -c release --product mailmessage-benchmark
+//   .build/release/mailmessage-benchmark [FOLDER...] [--seconds N]
+//
+// Prints messages/s and MB/s for both and their ratio. Figures go to BENCHMARKS.md.
+import Foundation
+import MailMessage
+
+struct Result {
+  var rounds: Int
+  var elapsed: Double
+  var sink: Int
+}
+
+struct Benchmark {
+  let corpus: [[UInt8]]
+  let seconds: Double
+  var corpusBytes: Int { corpus.reduce(0) { $0 + $1.count } }
+
+  /// Runs `body` over the whole corpus until `seconds` have passed.
+  func measure(_ body: ([UInt8]) -> Int) -> Result {
+    let clock = ContinuousClock()
+    var rounds = 0
+    var sink = 0
+    let start = clock.now
+    var elapsed = 0.0
+    repeat {
+      for message in corpus { sink &+= body(message) }
+      rounds += 1
+      let duration = clock.now - start
+      elapsed = Double(duration.components.seconds) + Double(duration.components.attoseconds) / 1e18
+    } while elapsed < seconds
+    return Result(rounds: rounds, elapsed: elapsed, sink: sink)
+  }
+
+  func report(_ name: String, _ result: Result) -> Double {
+    let messages = Double(result.rounds * corpus.count) / result.elapsed
+    let megabytes = Double(result.rounds * corpusBytes) / result.elapsed / 1_000_000
+    print(
+      name.padding(toLength: 26, withPad: " ", startingAt: 0) + String(format: "%12.0f messages/s", messages)
+        + String(format: "  %9.1f MB/s", megabytes) + "  (\(result.rounds) rounds, checksum \(result.sink % 1000))")
+    return megabytes
+  }
+
+  func run() {
+    print("corpus: \(corpus.count) messages, \(corpusBytes) bytes (\(corpusBytes / corpus.count) bytes on average)")
+    // The baseline: every byte read once (a checksum the optimiser cannot drop).
+    let baseline = measure { bytes in
+      var sum = 0
+      for byte in bytes { sum &+= Int(byte) }
+      return sum
+    }
+    // The work the bot does per mail: parse, then read what triage and the reply need.
+    let parse = measure { bytes in
+      let message = Message(parsing: bytes)
+      return (message.subject?.utf8.count ?? 0) &+ (message.from?.address.utf8.count ?? 0)
+        &+ message.text.utf8.count &+ message.newText.utf8.count &+ message.attachments.count
+        &+ (message.date == nil ? 0 : 1) &+ (message.messageID?.utf8.count ?? 0)
+    }
+    let baselineRate = report("read the bytes (baseline)", baseline)
+    let parseRate = report("parse + text + newText", parse)
+    print(String(format: "parse / baseline: %.4f", parseRate / baselineRate))
+    print("peak memory: \(Self.peakMemoryMB()) MB")
+  }
+
+  static func peakMemoryMB() -> String {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+      let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") })
+    else { return "?" }
+    let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "") ?? 0
+    return String(format: "%.1f", kilobytes / 1024)
+  }
+}
+
+var folders: [String] = []
+var seconds = 3.0
+var arguments = CommandLine.arguments.dropFirst()
+while let argument = arguments.popFirst() {
+  if argument == "--seconds", let value = arguments.popFirst().flatMap(Double.init) {
+    seconds = value
+  } else {
+    folders.append(argument)
+  }
+}
+if folders.isEmpty { folders = ["Tests/MailMessageTests/Fixtures", "scripts/demo-mails", "rules/examples"] }
+
+var corpus: [[UInt8]] = []
+for folder in folders {
+  guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
+  for case let path as String in walker where path.hasSuffix(".eml") {
+    if let data = FileManager.default.contents(atPath: folder + "/" + path) { corpus.append([UInt8](data)) }
+  }
+}
+if corpus.isEmpty {
+  FileHandle.standardError.write(Data("no .eml files in \(folders.joined(separator: ", "))\n".utf8))
+  exit(1)
+}
+Benchmark(corpus: corpus, seconds: seconds).run()
