@@ -29,7 +29,7 @@ let package = Package(
     .target(name: "MailMessage"),
 
     // Staff-editable rules, Polish-aware normalisation, classification. No network.
-    .target(name: "Triage"),
+    .target(name: "Triage", dependencies: ["MailMessage"]),
 
     // IMAP and SMTP clients over libcurl.
     .target(
@@ -58,6 +58,7 @@ let package = Package(
       dependencies: [
         "SupportDesk",
         "MailMessage",
+        "Triage",
         "MailTransport",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
         .product(name: "Logging", package: "swift-log"),
