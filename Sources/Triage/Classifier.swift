@@ -135,7 +135,8 @@ public struct Classifier: Sendable {
         let match = RuleMatch(
           category: category.id, file: condition.condition.location.file, line: condition.condition.location.line,
           weight: condition.condition.weight, isExclusion: condition.condition.isExclusion,
-          rule: condition.condition.source, words: fields.words(for: condition.node, target: condition.condition.target))
+          rule: condition.condition.source, words: fields.words(for: condition.node, target: condition.condition.target)
+        )
         if condition.condition.isExclusion {
           score.vetoedBy = score.vetoedBy ?? match
         } else {
@@ -156,10 +157,12 @@ public struct Classifier: Sendable {
     let contenders = scores.filter(\.isContender)
     guard let top = contenders.first else {
       if let best = scores.first(where: { $0.vetoedBy == nil && $0.score > 0 }) {
-        return unclassified("no category reached its threshold (best: \(best.id) with \(best.score) of \(best.threshold) points)")
+        return unclassified(
+          "no category reached its threshold (best: \(best.id) with \(best.score) of \(best.threshold) points)")
       }
       if let vetoed = scores.first(where: { $0.vetoedBy != nil }) {
-        return unclassified("no category fits: \(vetoed.id) was excluded by line \(vetoed.vetoedBy!.line) of \(vetoed.vetoedBy!.file)")
+        return unclassified(
+          "no category fits: \(vetoed.id) was excluded by line \(vetoed.vetoedBy!.line) of \(vetoed.vetoedBy!.file)")
       }
       return unclassified("no rule matched")
     }
@@ -174,9 +177,11 @@ public struct Classifier: Sendable {
       winner = tied[0]
       reasonSuffix = "; it ties with \(tied[1].id) and wins on priority (\(tied[0].priority) > \(tied[1].priority))"
     }
-    if let runnerUp = contenders.first(where: { $0.score < winner.score }), winner.score - runnerUp.score < rules.margin {
+    if let runnerUp = contenders.first(where: { $0.score < winner.score }), winner.score - runnerUp.score < rules.margin
+    {
       return unclassified(
-        "\(winner.id) (\(winner.score) points) is not ahead of \(runnerUp.id) (\(runnerUp.score)) by the margin of \(rules.margin)")
+        "\(winner.id) (\(winner.score) points) is not ahead of \(runnerUp.id) (\(runnerUp.score)) by the margin of \(rules.margin)"
+      )
     }
     return TriageResult(
       category: winner.id, coverage: winner.coverage, scores: scores,

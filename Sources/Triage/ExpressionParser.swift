@@ -105,7 +105,9 @@ struct ExpressionParser {
 
   private var current: Token? { index < tokens.count ? tokens[index] : nil }
 
-  private mutating func fail(_ diagnostics: inout [Diagnostic], _ location: SourceLocation, _ message: String, hint: String? = nil) {
+  private mutating func fail(
+    _ diagnostics: inout [Diagnostic], _ location: SourceLocation, _ message: String, hint: String? = nil
+  ) {
     if !failed { diagnostics.append(Diagnostic(.error, location, message, hint: hint)) }
     failed = true
   }
@@ -140,11 +142,15 @@ struct ExpressionParser {
 
   private mutating func parseUnary(depth: Int, diagnostics: inout [Diagnostic]) -> Expression? {
     guard depth < RuleParser.maxNesting else {
-      fail(&diagnostics, current?.location ?? valueLocation, "too many nested parentheses; at most \(RuleParser.maxNesting)")
+      fail(
+        &diagnostics, current?.location ?? valueLocation,
+        "too many nested parentheses; at most \(RuleParser.maxNesting)")
       return nil
     }
     guard let token = current else {
-      fail(&diagnostics, tokens.last?.location ?? valueLocation, "the condition ends too early", hint: "a word is missing after the last AND, OR or NOT")
+      fail(
+        &diagnostics, tokens.last?.location ?? valueLocation, "the condition ends too early",
+        hint: "a word is missing after the last AND, OR or NOT")
       return nil
     }
     index += 1
@@ -208,7 +214,8 @@ struct ExpressionParser {
         fail(&diagnostics, token.location, "the phrase \"\(token.text)\" has no words")
         return nil
       }
-      return items.count == 1 ? Term(items[0].kind, source: "\"\(token.text)\"") : Term(.phrase(items), source: "\"\(token.text)\"")
+      return items.count == 1
+        ? Term(items[0].kind, source: "\"\(token.text)\"") : Term(.phrase(items), source: "\"\(token.text)\"")
     }
     guard let parts = wordTerms(token.text, location: token.location, inPhrase: false, diagnostics: &diagnostics)
     else { return nil }
@@ -226,7 +233,9 @@ struct ExpressionParser {
     if leading { core = core.dropFirst() }
     if trailing { core = core.dropLast() }
     if core.contains("*") {
-      fail(&diagnostics, location, "'\(raw)': a '*' may only stand at the start or the end of a word", hint: "drukar* finds drukarka, drukarki…; *instal* finds instalacja, zainstalować…")
+      fail(
+        &diagnostics, location, "'\(raw)': a '*' may only stand at the start or the end of a word",
+        hint: "drukar* finds drukarka, drukarki…; *instal* finds instalacja, zainstalować…")
       return nil
     }
     let words = Normalizer.tokens(String(core)).map(\.text)
@@ -236,7 +245,9 @@ struct ExpressionParser {
     }
     if words.count > 1 {
       if leading || trailing {
-        fail(&diagnostics, location, "'\(raw)' is several words; a '*' pattern must be one word", hint: "put several words in quotes: \"czytnik* kod*\"")
+        fail(
+          &diagnostics, location, "'\(raw)' is several words; a '*' pattern must be one word",
+          hint: "put several words in quotes: \"czytnik* kod*\"")
         return nil
       }
       return words.map { Term(.word($0), source: $0) }
@@ -259,7 +270,6 @@ struct ExpressionParser {
   }
 }
 
-
 extension RuleParser {
   /// One pattern as a rule would read it (`drukar*`, `*instal*`, `"czytnik* kod*"`),
   /// for tools such as `rules words`.
@@ -270,7 +280,8 @@ extension RuleParser {
     var diagnostics: [Diagnostic] = []
     guard let expression = parser.parse(diagnostics: &diagnostics), case .term(let term) = expression else {
       if diagnostics.isEmpty {
-        diagnostics.append(Diagnostic(.error, SourceLocation(file: "pattern", line: 1), "give one word pattern or one \"phrase\""))
+        diagnostics.append(
+          Diagnostic(.error, SourceLocation(file: "pattern", line: 1), "give one word pattern or one \"phrase\""))
       }
       return (nil, diagnostics)
     }

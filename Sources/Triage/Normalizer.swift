@@ -133,7 +133,8 @@ public enum Normalizer {
     if category == .nonspacingMark || category == .enclosingMark || category == .spacingMark { return .invisible }
     var output = ""
     let compatible = String(scalar).precomposedStringWithCompatibilityMapping.lowercased()
-    for part in compatible.replacingOccurrences(of: "ł", with: "l").decomposedStringWithCanonicalMapping.unicodeScalars {
+    for part in compatible.replacingOccurrences(of: "ł", with: "l").decomposedStringWithCanonicalMapping.unicodeScalars
+    {
       let properties = part.properties
       if properties.generalCategory == .nonspacingMark || properties.generalCategory == .enclosingMark
         || properties.generalCategory == .spacingMark

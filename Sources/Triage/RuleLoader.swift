@@ -16,14 +16,17 @@ public enum RuleLoader {
   public static func fingerprint(directory: String) -> [String: Date] {
     var result: [String: Date] = [:]
     for path in rulePaths(directory: directory) {
-      result[path] = (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+      result[path] =
+        (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
     }
     return result
   }
 
   static func rulePaths(directory: String) -> [String] {
     let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
-    var paths = ["settings.rules", "lists.rules"].map { "\(base)/\($0)" }.filter { FileManager.default.fileExists(atPath: $0) }
+    var paths = ["settings.rules", "lists.rules"].map { "\(base)/\($0)" }.filter {
+      FileManager.default.fileExists(atPath: $0)
+    }
     let categories = "\(base)/categories"
     let names = (try? FileManager.default.contentsOfDirectory(atPath: categories)) ?? []
     paths += names.filter { $0.hasSuffix(".rules") }.sorted().map { "\(categories)/\($0)" }

@@ -70,7 +70,8 @@ public struct RuleParser {
     var seen: [String: SourceLocation] = [:]
     for category in categories {
       if let first = seen[category.id] {
-        report(.error, category.location, "category '\(category.id)' is defined twice", hint: "the other one is at \(first)")
+        report(
+          .error, category.location, "category '\(category.id)' is defined twice", hint: "the other one is at \(first)")
       }
       seen[category.id] = category.location
     }
@@ -78,7 +79,9 @@ public struct RuleParser {
       report(.warning, list.location, "list '@\(name)' is not used by any rule")
     }
     if !files.contains(where: { $0.kind == .category }) {
-      report(.error, SourceLocation(file: "categories/", line: 1), "there are no category files", hint: "add rules/categories/NAME.rules")
+      report(
+        .error, SourceLocation(file: "categories/", line: 1), "there are no category files",
+        hint: "add rules/categories/NAME.rules")
     }
     // A list used by several rules would repeat its warnings: keep each once.
     diagnostics = Array(Set(diagnostics)).sorted {
@@ -88,7 +91,9 @@ public struct RuleParser {
     return (RuleSet(categories: categories.sorted { $0.id < $1.id }, margin: margin), diagnostics)
   }
 
-  private mutating func report(_ severity: Diagnostic.Severity, _ location: SourceLocation, _ message: String, hint: String? = nil) {
+  private mutating func report(
+    _ severity: Diagnostic.Severity, _ location: SourceLocation, _ message: String, hint: String? = nil
+  ) {
     diagnostics.append(Diagnostic(severity, location, message, hint: hint))
   }
 
@@ -97,7 +102,9 @@ public struct RuleParser {
   private mutating func defineList(_ line: LogicalLine) {
     guard let key = line.key else { return }
     guard key.words.count == 2 else {
-      report(.error, line.location(at: 0), "a list needs a name: list NAME: words…", hint: "for example: list devices: drukar*, skaner*")
+      report(
+        .error, line.location(at: 0), "a list needs a name: list NAME: words…",
+        hint: "for example: list devices: drukar*, skaner*")
       return
     }
     let name = key.words[1].lowercased()
@@ -106,7 +113,9 @@ public struct RuleParser {
       return
     }
     if let existing = lists[name] {
-      report(.error, line.location(at: 0), "list '@\(name)' is defined twice", hint: "the other one is at \(existing.location)")
+      report(
+        .error, line.location(at: 0), "list '@\(name)' is defined twice",
+        hint: "the other one is at \(existing.location)")
       return
     }
     var tokenizer = ExpressionParser.Tokenizer(line: line, start: key.valueStart)
@@ -122,7 +131,9 @@ public struct RuleParser {
     }
     if items.isEmpty { report(.error, line.location(at: key.valueStart), "list '@\(name)' is empty") }
     if items.count > Self.maxListItems {
-      report(.error, line.location(at: key.valueStart), "list '@\(name)' has \(items.count) items; at most \(Self.maxListItems)")
+      report(
+        .error, line.location(at: key.valueStart),
+        "list '@\(name)' has \(items.count) items; at most \(Self.maxListItems)")
       return
     }
     lists[name] = ListDefinition(items: items, location: line.location(at: 0))
@@ -144,7 +155,9 @@ public struct RuleParser {
       switch Keys.kind(of: key.words.first ?? "") {
       case .margin:
         guard let value = Int(key.value), (0...100).contains(value) else {
-          report(.error, line.location(at: key.valueStart), "margin must be a whole number from 0 to 100, not '\(key.value)'")
+          report(
+            .error, line.location(at: key.valueStart), "margin must be a whole number from 0 to 100, not '\(key.value)'"
+          )
           continue
         }
         margin = value
@@ -184,7 +197,8 @@ public struct RuleParser {
       case .category:
         guard once(id, "category") else { continue }
         let value = key.value.lowercased()
-        if value.isEmpty || !value.allSatisfy({ ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" }) {
+        if value.isEmpty || !value.allSatisfy({ ($0.isLetter && $0.isASCII) || $0.isNumber || $0 == "-" || $0 == "_" })
+        {
           report(
             .error, valueLocation, "the category id '\(key.value)' may only have the letters a-z, digits, '-' and '_'",
             hint: "for example: category: remote-desktop")
@@ -236,13 +250,17 @@ public struct RuleParser {
 
     for (value, name) in [(id as Any?, "category"), (title, "title"), (coverage, "coverage"), (threshold, "threshold")]
     where value == nil && diagnostics.filter({ $0.severity == .error && $0.location.file == file }).isEmpty {
-      report(.error, start, "the file has no '\(name):' line", hint: "every category file needs category, title, coverage and threshold")
+      report(
+        .error, start, "the file has no '\(name):' line",
+        hint: "every category file needs category, title, coverage and threshold")
     }
     if !conditions.contains(where: { !$0.isExclusion && $0.weight > 0 }), id != nil {
       report(.error, start, "category '\(id ?? "")' has no condition that adds points, so it can never be chosen")
     }
     if examples.isEmpty, id != nil {
-      report(.warning, start, "category '\(id ?? "")' has no 'example:' line", hint: "examples document the category and are checked by 'supportbot rules test'")
+      report(
+        .warning, start, "category '\(id ?? "")' has no 'example:' line",
+        hint: "examples document the category and are checked by 'supportbot rules test'")
     }
     guard diagnostics.filter({ $0.severity == .error }).count == errorsBefore, let id, let title, let coverage,
       let threshold
@@ -268,21 +286,26 @@ public struct RuleParser {
     var resolved = target
     if case .header = target {
       guard let name = words.popFirst(), !name.hasPrefix("+"), !name.hasPrefix("-") else {
-        report(.error, line.location(at: 0), "'header' needs the header's name", hint: "for example: header X-Mailer +2: outlook")
+        report(
+          .error, line.location(at: 0), "'header' needs the header's name",
+          hint: "for example: header X-Mailer +2: outlook")
         return nil
       }
       resolved = .header(name)
     }
     var weight = 1
     if let weightWord = words.popFirst() {
-      guard let value = Int(weightWord), weightWord.hasPrefix("+") || weightWord.hasPrefix("-"), abs(value) <= 100 else {
+      guard let value = Int(weightWord), weightWord.hasPrefix("+") || weightWord.hasPrefix("-"), abs(value) <= 100
+      else {
         report(
           .error, line.location(at: 0), "'\(weightWord)' is not a weight",
           hint: "write the points with a sign, from -100 to +100: body +2: …")
         return nil
       }
       if isExclusion {
-        report(.error, line.location(at: 0), "an exclusion has no weight: it vetoes the category", hint: "write: exclude body: …")
+        report(
+          .error, line.location(at: 0), "an exclusion has no weight: it vetoes the category",
+          hint: "write: exclude body: …")
         return nil
       }
       weight = value
@@ -293,7 +316,9 @@ public struct RuleParser {
     }
     if weight == 0 { report(.warning, line.location(at: 0), "a weight of 0 adds nothing") }
     guard line.text.count <= Self.maxLineLength else {
-      report(.error, line.location(at: 0), "the line is \(line.text.count) characters long; at most \(Self.maxLineLength)", hint: "move long word lists into a list in rules/lists.rules")
+      report(
+        .error, line.location(at: 0), "the line is \(line.text.count) characters long; at most \(Self.maxLineLength)",
+        hint: "move long word lists into a list in rules/lists.rules")
       return nil
     }
     var expressionParser = ExpressionParser(line: line, start: key.valueStart, target: resolved, lists: lists)
@@ -320,7 +345,9 @@ public struct RuleParser {
 
 /// The keys of the rule format, with their Polish aliases.
 enum Keys {
-  enum Kind { case category, title, coverage, threshold, priority, example, counterExample, list, margin, target, exclude }
+  enum Kind {
+    case category, title, coverage, threshold, priority, example, counterExample, list, margin, target, exclude
+  }
 
   static let categoryKeys = [
     "category", "title", "coverage", "threshold", "priority", "example", "not-example", "exclude", "subject", "body",
@@ -441,7 +468,8 @@ struct LogicalLine {
         lines[lines.count - 1].characters += characters[indent...]
         continue
       }
-      lines.append(LogicalLine(characters: Array(characters[indent...]), file: file, origins: [(0, number, indent + 1)]))
+      lines.append(
+        LogicalLine(characters: Array(characters[indent...]), file: file, origins: [(0, number, indent + 1)]))
     }
     for index in lines.indices { lines[index].key = lines[index].parseKey(diagnostics: &diagnostics) }
     return lines

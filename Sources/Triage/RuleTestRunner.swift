@@ -134,7 +134,8 @@ public enum RuleTestRunner {
       lines.append("\(score.id): \(score.score) of \(score.threshold) points\(veto)")
       for match in score.matches {
         let points = match.isExclusion ? "exclude" : (match.weight > 0 ? "+\(match.weight)" : "\(match.weight)")
-        lines.append("  \(points)  \(match.file):\(match.line)  \(match.words.map { "\"\($0)\"" }.joined(separator: ", "))")
+        lines.append(
+          "  \(points)  \(match.file):\(match.line)  \(match.words.map { "\"\($0)\"" }.joined(separator: ", "))")
       }
     }
     return lines
@@ -145,7 +146,10 @@ public enum RuleTestRunner {
     guard !labels.isEmpty else { return ["  (no labelled mails)"] }
     let width = max(12, (labels.map(\.count).max() ?? 0) + 1)
     func short(_ label: String) -> String { String(label.prefix(5)) }
-    var lines = ["  " + "".padding(toLength: width, withPad: " ", startingAt: 0) + labels.map { short($0).padding(toLength: 6, withPad: " ", startingAt: 0) }.joined()]
+    var lines = [
+      "  " + "".padding(toLength: width, withPad: " ", startingAt: 0)
+        + labels.map { short($0).padding(toLength: 6, withPad: " ", startingAt: 0) }.joined()
+    ]
     for expected in labels where confusion[expected] != nil {
       let row = labels.map { got -> String in
         let count = confusion[expected]?[got] ?? 0

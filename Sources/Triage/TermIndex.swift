@@ -284,7 +284,9 @@ struct Fields {
         for (key, text) in texts(for: target) {
           let field = analyse(key, text)
           if let start = phraseStart(number, in: field) {
-            let span = field.tokens[start].utf8Range.lowerBound..<field.tokens[start + index.phrases[number].count - 1].utf8Range.upperBound
+            let span =
+              field.tokens[start].utf8Range
+              .lowerBound..<field.tokens[start + index.phrases[number].count - 1].utf8Range.upperBound
             add(Token(text: "", utf8Range: span).original(in: field.text))
             break
           }

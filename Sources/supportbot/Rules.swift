@@ -19,7 +19,8 @@ struct RulesLocation: ParsableArguments {
       FileHandle.standardError.write(Data("\(diagnostic)\n".utf8))
     }
     guard let rules else {
-      throw Failure(message: "the rules in \(resolved) have errors (listed above); check them with: supportbot rules check")
+      throw Failure(
+        message: "the rules in \(resolved) have errors (listed above); check them with: supportbot rules check")
     }
     return rules
   }
@@ -53,7 +54,9 @@ struct Rules: AsyncParsableCommand {
           "\(rules.resolved): \(ruleSet.categories.count) categories, \(conditions) conditions; "
             + "\(errors) errors, \(warnings) warnings")
       } else {
-        print("\(rules.resolved): \(errors) errors, \(warnings) warnings; the rules cannot be used until the errors are fixed")
+        print(
+          "\(rules.resolved): \(errors) errors, \(warnings) warnings; the rules cannot be used until the errors are fixed"
+        )
         throw ExitCode(1)
       }
     }
@@ -62,7 +65,8 @@ struct Rules: AsyncParsableCommand {
   struct TestRules: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
       commandName: "test",
-      abstract: "Run the labelled examples through the rules: accuracy, confusions, failures explained; exit 1 on failure.",
+      abstract:
+        "Run the labelled examples through the rules: accuracy, confusions, failures explained; exit 1 on failure.",
       discussion: """
         The examples are the 'example:' and 'not-example:' lines of each category \
         and the mails in rules/examples/<category>/*.eml (and any folders given), \
