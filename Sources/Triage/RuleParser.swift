@@ -243,7 +243,7 @@ public struct RuleParser {
         if let condition = parseCondition(line, key: key) { conditions.append(condition) }
       case nil:
         report(
-          .error, line.location(at: 0), "unknown key '\(key.rawKey)'",
+          .error, line.location(at: 0), "unknown key '\(key.words[0])'",
           hint: Keys.suggestion(for: key.words[0], among: Keys.categoryKeys))
       }
     }
