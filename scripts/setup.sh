@@ -5,7 +5,7 @@
 # Needs root (or sudo) the first time; a second run changes nothing.
 set -euo pipefail
 
-packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates openssl
+packages=(libcurl4-openssl-dev libsqlite3-dev pkg-config ca-certificates openssl python3
           dovecot-imapd dovecot-lmtpd postfix swaks curl)
 
 missing=()

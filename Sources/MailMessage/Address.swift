@@ -76,7 +76,7 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
     if let open = text.lastIndex(of: "<"), let close = text[open...].firstIndex(of: ">") {
       let address = String(text[text.index(after: open)..<close]).trimmingWhitespace()
       let name = cleanName(String(text[..<open]))
-      guard address.contains("@") else { return nil }
+      guard address.contains(Character("@")) else { return nil }
       return MailAddress(name: name, address: stripRoute(address))
     }
     // addr-spec alone, possibly with a comment holding the name: jan@x.pl (Jan Kowalski)
@@ -95,7 +95,7 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
         if depth > 0 { comment.append(character) } else if !character.isWhitespace { address.append(character) }
       }
     }
-    guard address.contains("@") else { return nil }
+    guard address.contains(Character("@")) else { return nil }
     return MailAddress(name: cleanName(comment), address: address)
   }
 

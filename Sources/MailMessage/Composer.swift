@@ -180,7 +180,9 @@ struct HeaderWriter {
   private mutating func addWords(_ name: String, _ words: [String]) {
     var line = name + ":"
     for word in words {
-      if line.utf8.count + 1 + word.utf8.count > 78, line.contains(" ") || line.utf8.count > name.utf8.count + 1 {
+      if line.utf8.count + 1 + word.utf8.count > 78,
+        line.contains(Character(" ")) || line.utf8.count > name.utf8.count + 1
+      {
         text += line + "\r\n"
         line = " " + word
       } else {
@@ -198,7 +200,7 @@ struct HeaderWriter {
 
   /// A display name as an atom sequence, a quoted string, or encoded words.
   static func phrase(_ name: String, firstWordLimit: Int = 75) -> String {
-    if name.unicodeScalars.contains(where: { !$0.isASCII }) || name.contains("=?") {
+    if name.unicodeScalars.contains(where: { !$0.isASCII }) || name.utf8.containsBytes("=?") {
       return EncodedWords.encode(name, firstWordLimit: firstWordLimit)
     }
     let atext = CharacterSet.alphanumerics.union(CharacterSet(charactersIn: "!#$%&'*+-/=?^_`{|}~ "))

@@ -7,7 +7,7 @@ public enum EncodedWords {
   /// of adjacent words in the same charset are joined before decoding, so a
   /// multibyte character split across two words comes out whole.
   public static func decode(_ value: String) -> String {
-    guard value.contains("=?") else { return value }
+    guard value.utf8.containsBytes("=?") else { return value }
     var output = ""
     var pending: (charset: String, bytes: [UInt8])?
     var gap = ""  // whitespace seen since the last encoded word
@@ -67,7 +67,7 @@ public enum EncodedWords {
     }
     guard let payloadEnd else { return nil }
     let payload = payloadStart[..<payloadEnd]
-    guard !charset.isEmpty, !payload.contains(" ") else { return nil }
+    guard !charset.isEmpty, !payload.contains(Character(" ")) else { return nil }
     let bytes: [UInt8]
     switch encoding {
     case "B", "b":
@@ -87,7 +87,7 @@ public enum EncodedWords {
   /// its line. Words are separated by a space; `HeaderWriter` folds between them.
   public static func encode(_ text: String, firstWordLimit: Int = 75) -> String {
     let needsEncoding = text.unicodeScalars.contains { !$0.isASCII || $0.value < 0x20 || $0 == "\u{7F}" }
-    guard needsEncoding || text.contains("=?") else { return text }
+    guard needsEncoding || text.utf8.containsBytes("=?") else { return text }
     let prefix = "=?UTF-8?B?"
     // Bytes that fit in a word of `limit` characters: base64 turns 3 bytes into 4.
     func maxBytes(_ limit: Int) -> Int { max(limit - prefix.count - 2, 4) / 4 * 3 }

@@ -30,8 +30,26 @@ public struct Headers: Sendable, Equatable {
   public func contains(_ name: String) -> Bool { self[name] != nil }
 
   /// The field's text with encoded words decoded and surrounding whitespace trimmed.
+  /// Control characters that encoded words smuggle in (a CR LF in a subject)
+  /// become single spaces: a decoded value is always one line.
   public func text(_ name: String) -> String? {
-    self[name].map { EncodedWords.decode($0).trimmingWhitespace() }
+    self[name].map { Self.oneLine(EncodedWords.decode($0)).trimmingWhitespace() }
+  }
+
+  static func oneLine(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) else { return text }
+    var output = String.UnicodeScalarView()
+    var lastWasControl = false
+    for scalar in text.unicodeScalars {
+      if scalar.value < 0x20 || scalar.value == 0x7F {
+        if !lastWasControl { output.append(" ") }
+        lastWasControl = true
+      } else {
+        output.append(scalar)
+        lastWasControl = false
+      }
+    }
+    return String(output)
   }
 
   /// Parses a header section: fields until the first empty line, folded
@@ -45,6 +63,20 @@ public struct Headers: Sendable, Equatable {
     var fields: [HeaderField] = []
     var index = bytes.startIndex
     var current: [UInt8]?
+    var warnedLongLine = false
+
+    // An mbox "From " separator line is not a header.
+    if bytes.starts(with: Array("From ".utf8)) {
+      index = (bytes.firstIndex(of: 0x0A) ?? bytes.endIndex - 1) + 1
+    }
+    // Text that does not begin with a header field has no header section at all
+    // (a body pasted from an export): all of it is body.
+    if !Self.startsWithField(bytes[index...]) {
+      if index < bytes.endIndex, bytes[index] != 0x0A, bytes[index] != 0x0D {
+        warnings.append("the message has no header section; all of it was read as body")
+      }
+      return (Headers([]), index)
+    }
 
     func finish() {
       guard let line = current else { return }
@@ -54,7 +86,7 @@ public struct Headers: Sendable, Equatable {
         return
       }
       let name = String(decoding: line[..<colon], as: UTF8.self).trimmingWhitespace()
-      guard !name.isEmpty, !name.contains(" ") else {
+      guard !name.isEmpty, !name.contains(Character(" ")) else {
         warnings.append("skipped a header line with an invalid name")
         return
       }
@@ -79,6 +111,10 @@ public struct Headers: Sendable, Equatable {
       if contentEnd > index, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       let next = lineEnd < bytes.endIndex ? lineEnd + 1 : lineEnd
       let line = bytes[index..<contentEnd]
+      if line.count > 998, !warnedLongLine {
+        warnings.append("a header line is longer than 998 characters (RFC 5322's limit)")
+        warnedLongLine = true
+      }
       if line.isEmpty {
         finish()
         return (Headers(fields), next)
@@ -93,6 +129,27 @@ public struct Headers: Sendable, Equatable {
     }
     finish()
     return (Headers(fields), index)
+  }
+}
+
+extension Headers {
+  /// Whether `line` starts with `Name:` — printable ASCII, optionally blanks before the colon.
+  static func startsWithField(_ bytes: ArraySlice<UInt8>) -> Bool {
+    var sawName = false
+    var sawBlank = false
+    for byte in bytes {
+      switch byte {
+      case UInt8(ascii: ":"): return sawName
+      case 0x20, 0x09:
+        guard sawName else { return false }
+        sawBlank = true
+      case 0x21...0x7E:
+        if sawBlank { return false }
+        sawName = true
+      default: return false
+      }
+    }
+    return false
   }
 }
 
@@ -114,7 +171,7 @@ extension StringProtocol {
     var end = scalars.endIndex
     while start < end, Self.isSpace(scalars[start]) { start = scalars.index(after: start) }
     while end > start, Self.isSpace(scalars[scalars.index(before: end)]) { end = scalars.index(before: end) }
-    return String(String.UnicodeScalarView(scalars[start..<end]))
+    return String(self[start..<end])
   }
 
   private static func isSpace(_ scalar: Unicode.Scalar) -> Bool {
@@ -123,5 +180,19 @@ extension StringProtocol {
     case 0..<0x80: false
     default: scalar.properties.isWhitespace
     }
+  }
+}
+
+extension String.UTF8View {
+  /// Whether the bytes of `needle` occur in these bytes (no Foundation, no Unicode rules).
+  func containsBytes(_ needle: String) -> Bool {
+    let pattern = Array(needle.utf8)
+    guard let first = pattern.first else { return true }
+    var index = startIndex
+    while let found = self[index...].firstIndex(of: first) {
+      if self[found...].starts(with: pattern) { return true }
+      index = self.index(after: found)
+    }
+    return false
   }
 }

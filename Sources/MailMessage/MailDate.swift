@@ -44,7 +44,7 @@ public enum MailDate {
 
     for token in tokens {
       let lower = token.lowercased()
-      if time == nil, token.contains(":"), token.first?.isNumber == true {
+      if time == nil, token.contains(Character(":")), token.first?.isNumber == true {
         // 10:00, 10:00:00, 10:00:00.123, 10:00:00+01:00
         var clock = Substring(token)
         if let sign = clock.firstIndex(where: { $0 == "+" || $0 == "-" || $0 == "Z" || $0 == "z" }) {

@@ -81,9 +81,15 @@ public struct MIMEPart: Sendable, Equatable {
 
   /// The body with its transfer encoding undone.
   public var decodedBody: [UInt8] {
+    var damaged = false
+    return decodedBody(damaged: &damaged)
+  }
+
+  /// The body decoded; `damaged` tells whether the encoding was broken (and repaired as well as possible).
+  func decodedBody(damaged: inout Bool) -> [UInt8] {
     switch transferEncoding {
-    case "quoted-printable": TransferEncoding.decodeQuotedPrintable(rawBody)
-    case "base64": TransferEncoding.decodeBase64(rawBody)
+    case "quoted-printable": TransferEncoding.decodeQuotedPrintable(rawBody, damaged: &damaged)
+    case "base64": TransferEncoding.decodeBase64(rawBody, damaged: &damaged)
     default: Array(rawBody)
     }
   }
@@ -112,8 +118,14 @@ public struct MIMEPart: Sendable, Equatable {
   public var decodedText: String { decodedTextRecovering.text }
 
   var decodedTextRecovering: (text: String, recovered: Bool) {
+    var damaged = false
+    let result = decodedTextRecovering(damaged: &damaged)
+    return result
+  }
+
+  func decodedTextRecovering(damaged: inout Bool) -> (text: String, recovered: Bool) {
     let charset = contentType.parameters["charset"]
-    var bytes = decodedBody
+    var bytes = decodedBody(damaged: &damaged)
     if !(charset?.lowercased().hasPrefix("utf-16") ?? false) {
       // Line ends as "\n", no NUL: the same bytes in every ASCII-compatible charset.
       bytes = Self.normalizingLineEnds(bytes)
@@ -181,7 +193,12 @@ public struct Message: Sendable, Equatable {
     newText = body.newText
     attachments = body.attachments
     charsetRecovered = body.recovered
-    self.warnings = warnings
+    // Line breaks smuggled into a subject through an encoded word are a
+    // header-injection attempt: the subject is shown as one line, and staff hear of it.
+    if let subject = root.headers["Subject"], EncodedWords.decode(subject).contains(where: \.isNewline) {
+      warnings.append("the subject contains encoded line breaks; they are shown as spaces")
+    }
+    self.warnings = warnings + body.warnings
   }
 
   public init(parsing text: String, limits: ParserLimits = .init()) {
@@ -208,14 +225,21 @@ public struct Message: Sendable, Equatable {
   public static func messageIDs(in value: String) -> [String] {
     var ids: [String] = []
     var rest = Substring(value)
-    while let open = rest.firstIndex(of: "<"), let close = rest[open...].firstIndex(of: ">") {
-      let id = rest[open...close]
-      if id.count > 2, !id.contains(where: { $0.isWhitespace }) { ids.append(String(id)) }
-      rest = rest[rest.index(after: close)...]
-    }
-    if ids.isEmpty {
-      for word in value.split(whereSeparator: { $0.isWhitespace || $0 == "," }) where word.contains("@") {
-        ids.append("<\(word)>")
+    while let start = rest.firstIndex(where: { !$0.isWhitespace && $0 != "," }) {
+      rest = rest[start...]
+      if rest.first == "<" {
+        guard let close = rest.firstIndex(of: ">") else { break }
+        let id = rest[...close]
+        if id.count > 2, !id.contains(where: { $0.isWhitespace }) { ids.append(String(id)) }
+        rest = rest[rest.index(after: close)...]
+      } else {
+        // A bare id, as some ERP systems write them: taken when it looks like one.
+        let end = rest.firstIndex(where: { $0.isWhitespace || $0 == "," || $0 == "<" }) ?? rest.endIndex
+        let word = rest[..<end]
+        if word.contains(Character("@")), !word.hasPrefix("("), !word.contains(Character(">")) {
+          ids.append("<\(word)>")
+        }
+        rest = rest[end...]
       }
     }
     return ids
@@ -312,6 +336,7 @@ private struct BodyText {
   var newPieces: [String] = []
   var attachments: [Attachment] = []
   var recovered = false
+  var warnings: [String] = []
 
   var text: String { textPieces.joined(separator: "\n\n") }
   var newText: String { newPieces.joined(separator: "\n\n") }
@@ -323,10 +348,10 @@ private struct BodyText {
 
   private mutating func collectAttachments(_ part: MIMEPart) {
     let type = part.contentType
-    if type.type == "message" || (part.parts.isEmpty && part.isAttachment) {
+    if type.type == "message" || type.value == "text/rfc822-headers" || (part.parts.isEmpty && part.isAttachment) {
       attachments.append(
         Attachment(
-          filename: part.filename ?? (type.type == "message" ? part.parts.first?.headers.text("Subject") : nil),
+          filename: part.filename,
           contentType: type.value, size: part.decodedSize,
           contentID: part.headers["Content-ID"].map { $0.trimmingWhitespace() }))
       return
@@ -340,14 +365,15 @@ private struct BodyText {
     switch type.value {
     case "multipart/alternative":
       let plain = part.parts.first { $0.contentType.value == "text/plain" && !$0.isAttachment }
-      if let plain, !isStub(plain) {
-        addPlain(plain)
+      let plainText = plain.map { decode($0) }
+      if let plainText, !plainText.allSatisfy(\.isWhitespace) {
+        addPlain(decoded: plainText)
       } else if let html = part.parts.last(where: { $0.contentType.value == "text/html" && !$0.isAttachment }) {
         addHTML(html)
       } else if let other = part.parts.first(where: { $0.contentType.type == "multipart" }) {
         readable(other)
-      } else if let plain {
-        addPlain(plain)
+      } else if let plainText {
+        addPlain(decoded: plainText)
       }
     case "multipart/related":
       let start = type.parameters["start"]
@@ -369,20 +395,30 @@ private struct BodyText {
     }
   }
 
-  private func isStub(_ part: MIMEPart) -> Bool {
-    part.decodedText.allSatisfy { $0.isWhitespace }
+  /// Decodes a text part, noting a broken transfer encoding.
+  private mutating func decode(_ part: MIMEPart) -> String {
+    var damaged = false
+    let (text, recovered) = part.decodedTextRecovering(damaged: &damaged)
+    self.recovered = self.recovered || recovered
+    if damaged {
+      warnings.append(
+        "the \(part.contentType.value) part's \(part.headers["Content-Transfer-Encoding"]?.trimmingWhitespace() ?? "") encoding is damaged; it was repaired as well as possible"
+      )
+    }
+    return text
   }
 
   private mutating func addPlain(_ part: MIMEPart) {
-    let (text, recovered) = part.decodedTextRecovering
-    self.recovered = self.recovered || recovered
+    addPlain(decoded: decode(part))
+  }
+
+  private mutating func addPlain(decoded text: String) {
     textPieces.append(text.trimmingTrailingWhitespace())
     newPieces.append(QuoteStripper.newText(text))
   }
 
   private mutating func addHTML(_ part: MIMEPart) {
-    let (html, recovered) = part.decodedTextRecovering
-    self.recovered = self.recovered || recovered
+    let html = decode(part)
     textPieces.append(HTMLText.plainText(html))
     newPieces.append(QuoteStripper.newText(HTMLText.plainText(html, stopAtQuote: true)))
   }

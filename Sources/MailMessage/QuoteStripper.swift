@@ -14,8 +14,16 @@
 /// Lines quoted with ">" before the cut point are dropped as well.
 public enum QuoteStripper {
   public static func newText(_ text: String) -> String {
-    // Any line end: in a Swift string "\r\n" is one character, not two.
-    let lines = text.split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+    // Lines split on the LF byte (cheaper than by Character); a CR before it is dropped.
+    var lines: [Substring] = []
+    var lineStart = text.utf8.startIndex
+    for index in text.utf8.indices where text.utf8[index] == 0x0A {
+      var line = text[lineStart..<index]
+      if line.utf8.last == 0x0D { line = text[lineStart..<text.utf8.index(before: index)] }
+      lines.append(line)
+      lineStart = text.utf8.index(after: index)
+    }
+    lines.append(text[lineStart...])
     let folded = lines.map(FoldedLine.init)
     var end = lines.count
     var index = 0
@@ -27,7 +35,8 @@ public enum QuoteStripper {
         continue
       }
       if isAttribution(folded, at: index) || isSeparator(line) || isHeaderBlock(folded, at: index)
-        || line.bytes == [UInt8](ascii: "--") || mobileSignatures.contains(where: { line.bytes.starts(with: $0) })
+        || line.bytes == [UInt8](ascii: "--")
+        || (line.bytes.count < 60 && mobileSignatures.contains(where: { line.bytes.starts(with: $0) }))
       {
         end = index
         break search
@@ -100,11 +109,10 @@ public enum QuoteStripper {
     return labels >= 2
   }
 
+  /// "Wysłane z mojego iPhone'a", "Wysłane z mojego Galaxy", "Sent from my iPhone", "Pobierz Outlook dla Android"…
   private static let mobileSignatures = [
-    "wyslane z mojego iphone", "wyslane z iphone", "wyslane z mojego ipad", "wyslane z telefonu",
-    "wyslane z mojego smartfona", "wyslane z mojego telefonu", "wyslano z mojego", "wyslane z aplikacji",
-    "wyslane przy uzyciu", "pobierz outlook dla", "sent from my iphone", "sent from my ipad", "sent from my samsung",
-    "sent from my android", "sent from outlook", "get outlook for", "sent from mail for windows",
+    "wyslane z ", "wyslano z ", "wyslane przy uzyciu", "sent from my ", "sent from outlook", "sent from mail for",
+    "get outlook for", "pobierz outlook",
   ].map { [UInt8](ascii: $0) }
 
   private static let footerMarkers = [

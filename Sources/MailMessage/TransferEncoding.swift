@@ -3,6 +3,12 @@ public enum TransferEncoding {
   /// Decodes quoted-printable (RFC 2045 section 6.7). Soft line breaks are
   /// removed; a malformed escape is kept as it stands rather than dropped.
   public static func decodeQuotedPrintable<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8] {
+    var damaged = false
+    return decodeQuotedPrintable(input, damaged: &damaged)
+  }
+
+  /// Like `decodeQuotedPrintable(_:)`; `damaged` is set when an escape was malformed.
+  public static func decodeQuotedPrintable<Bytes: Collection<UInt8>>(_ input: Bytes, damaged: inout Bool) -> [UInt8] {
     let bytes = Array(input)
     var output: [UInt8] = []
     output.reserveCapacity(bytes.count)
@@ -33,6 +39,7 @@ public enum TransferEncoding {
         output.append(high << 4 | low)
         index += 3
       } else {
+        damaged = true
         output.append(byte)
         index += 1
       }
@@ -86,15 +93,31 @@ public enum TransferEncoding {
   /// Decodes base64, ignoring line breaks, whitespace and other stray
   /// characters, and tolerating missing padding.
   public static func decodeBase64<Bytes: Collection<UInt8>>(_ input: Bytes) -> [UInt8] {
+    var damaged = false
+    return decodeBase64(input, damaged: &damaged)
+  }
+
+  /// Like `decodeBase64(_:)`; `damaged` is set for characters outside the
+  /// alphabet or a length that is not a whole number of groups.
+  public static func decodeBase64<Bytes: Collection<UInt8>>(_ input: Bytes, damaged: inout Bool) -> [UInt8] {
+    var characters = 0
     var output: [UInt8] = []
     output.reserveCapacity(input.count * 3 / 4)
     var accumulator: UInt32 = 0
     var bits = 0
     for byte in input {
       guard let value = base64Value(byte) else {
-        if byte == UInt8(ascii: "=") { break }
+        if byte == UInt8(ascii: "=") {
+          characters += 1
+          // Padding: the bits left over are not data, and a group after it starts afresh.
+          accumulator = 0
+          bits = 0
+          continue
+        }
+        if byte != 0x0D, byte != 0x0A, byte != 0x20, byte != 0x09 { damaged = true }
         continue
       }
+      characters += 1
       accumulator = accumulator << 6 | UInt32(value)
       bits += 6
       if bits >= 8 {
@@ -102,6 +125,7 @@ public enum TransferEncoding {
         output.append(UInt8(truncatingIfNeeded: accumulator >> UInt32(bits)))
       }
     }
+    if characters % 4 != 0 { damaged = true }
     return output
   }
 
