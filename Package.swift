@@ -72,6 +72,12 @@ let package = Package(
       path: "Benchmarks/MailMessageBenchmark"
     ),
 
+    .executableTarget(
+      name: "triage-benchmark",
+      dependencies: ["Triage", "MailMessage"],
+      path: "Benchmarks/TriageBenchmark"
+    ),
+
     // Helpers for tests that talk to the local mail stack (scripts/mailstack.sh).
     .target(
       name: "MailStackTestSupport",

@@ -123,7 +123,7 @@ public struct Classifier: Sendable {
   }
 
   public func classify(_ input: TriageInput) -> TriageResult {
-    var fields = Fields(input: input, index: index, headerNames: headerNames)
+    var fields = Fields(input: input, index: index)
     var scores: [CategoryScore] = []
     for compiled in categories {
       let category = compiled.category
@@ -131,12 +131,16 @@ public struct Classifier: Sendable {
         id: category.id, title: category.title, coverage: category.coverage, score: 0, threshold: category.threshold,
         priority: category.priority, vetoedBy: nil, matches: [])
       for condition in compiled.conditions {
-        guard fields.evaluate(condition.node, target: condition.condition.target) else { continue }
+        let target = condition.condition.target
+        let analysed = fields.fields(for: target)
+        let globValues = target.usesGlobs ? fields.globValues(for: target) : []
+        guard index.evaluate(condition.node, analysed, globValues) else { continue }
+        var words: [String] = []
+        index.words(condition.node, analysed, globValues, into: &words)
         let match = RuleMatch(
           category: category.id, file: condition.condition.location.file, line: condition.condition.location.line,
           weight: condition.condition.weight, isExclusion: condition.condition.isExclusion,
-          rule: condition.condition.source, words: fields.words(for: condition.node, target: condition.condition.target)
-        )
+          rule: condition.condition.source, words: words)
         if condition.condition.isExclusion {
           score.vetoedBy = score.vetoedBy ?? match
         } else {

@@ -44,58 +44,138 @@ public enum Normalizer {
   static func tokens(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
     var tokens: [Token] = []
     tokens.reserveCapacity(bytes.count / 6)
+    forEachWord(utf8: bytes) { word, range in
+      tokens.append(Token(text: String(decoding: word, as: UTF8.self), utf8Range: range))
+    }
+    return tokens
+  }
+
+  /// Calls `body` with each normalised word (its bytes, valid only during the
+  /// call) and its place in the original; no String is made unless the caller makes one.
+  static func forEachWord(
+    utf8 bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) -> Void
+  ) {
+    // Tables in locals: a static read inside the loop would cost a once-check per byte.
+    let ascii = asciiFold
+    let table = foldTable
     var word: [UInt8] = []
-    word.reserveCapacity(32)
+    word.reserveCapacity(64)
     var start = -1
     var end = 0
     var index = 0
     let count = bytes.count
 
-    @inline(__always) func finish() {
-      if start >= 0 {
-        tokens.append(Token(text: String(decoding: word, as: UTF8.self), utf8Range: start..<end))
+    while index < count {
+      let byte = bytes[index]
+      var length = 1
+      var folded: Range<Int>? = nil  // bytes of the fold in `table.bytes`; nil: a separator
+      if byte < 0x80 {
+        let lower = ascii[Int(byte)]
+        if lower != 0 {
+          if start < 0 { start = index }
+          word.append(lower)
+          end = index + 1
+          index += 1
+          continue
+        }
+      } else {
+        length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
+        if length > 1, index + length <= count {
+          var value = UInt32(byte) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
+          for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
+          if value < tableLimit {
+            let entry = table.entries[Int(value)]
+            if entry == FoldTable.invisible {
+              index += length  // inside a word it must not split it
+              continue
+            }
+            let foldLength = Int(entry & 0xFF)
+            if foldLength > 0 { folded = Int(entry >> 8)..<(Int(entry >> 8) + foldLength) }
+          } else if let fast = foldAboveTable(value) {
+            if fast == 0 {
+              index += length  // invisible
+              continue
+            }
+            if fast != 1 {
+              if start < 0 { start = index }
+              word.append(fast)
+              end = index + length
+              index += length
+              continue
+            }
+            // 1: a separator, handled below
+          } else {
+            switch foldSlowly(Unicode.Scalar(value) ?? " ") {
+            case .letters(let letters):
+              if start < 0 { start = index }
+              word.append(contentsOf: letters)
+              end = index + length
+              index += length
+              continue
+            case .invisible:
+              index += length
+              continue
+            case .separator:
+              break
+            }
+          }
+        } else {
+          length = 1  // a stray continuation byte or a cut sequence: a separator
+        }
+      }
+      if let folded {
+        if start < 0 { start = index }
+        word.append(contentsOf: table.bytes[folded])
+        end = index + length
+      } else if start >= 0 {
+        word.withUnsafeBufferPointer { body($0, start..<end) }
         word.removeAll(keepingCapacity: true)
         start = -1
       }
-    }
-
-    while index < count {
-      let byte = bytes[index]
-      if byte < 0x80 {
-        let folded = asciiFold[Int(byte)]
-        if folded != 0 {
-          if start < 0 { start = index }
-          word.append(folded)
-          end = index + 1
-        } else {
-          finish()
-        }
-        index += 1
-        continue
-      }
-      // A multi-byte UTF-8 sequence.
-      let length = byte >= 0xF0 ? 4 : byte >= 0xE0 ? 3 : byte >= 0xC0 ? 2 : 1
-      guard length > 1, index + length <= count else {
-        finish()  // a stray continuation byte or a cut sequence: a separator
-        index += 1
-        continue
-      }
-      var value = UInt32(byte) & (length == 2 ? 0x1F : length == 3 ? 0x0F : 0x07)
-      for offset in 1..<length { value = value << 6 | UInt32(bytes[index + offset] & 0x3F) }
-      switch fold(scalarValue: value) {
-      case .letters(let folded):
-        if start < 0 { start = index }
-        word.append(contentsOf: folded)
-        end = index + length
-      case .invisible:
-        break  // inside a word it must not split it
-      case .separator:
-        finish()
-      }
       index += length
     }
-    finish()
-    return tokens
+    if start >= 0 { word.withUnsafeBufferPointer { body($0, start..<end) } }
+  }
+
+  /// The folds of the scalars below `tableLimit`, packed: per scalar
+  /// `offset << 8 | length` into `bytes`; length 0 separates words.
+  struct FoldTable {
+    static let invisible: UInt32 = 0xFF
+    let entries: [UInt32]
+    let bytes: [UInt8]
+  }
+
+  private static let foldTable: FoldTable = {
+    var entries: [UInt32] = []
+    var bytes: [UInt8] = []
+    for value in 0..<tableLimit {
+      switch foldSlowly(Unicode.Scalar(value) ?? " ") {
+      case .invisible: entries.append(FoldTable.invisible)
+      case .separator: entries.append(0)
+      case .letters(let letters):
+        entries.append(UInt32(bytes.count) << 8 | UInt32(letters.count))
+        bytes += letters
+      }
+    }
+    return FoldTable(entries: entries, bytes: bytes)
+  }()
+
+  /// The common scalars above the table, without Foundation: punctuation such
+  /// as „ ” – …, full-width ASCII, emoji. 0: invisible, 1: a separator, else
+  /// the ASCII byte the scalar folds to; nil: not known here.
+  @inline(__always)
+  static func foldAboveTable(_ value: UInt32) -> UInt8? {
+    switch value {
+    case 0x200B...0x200D, 0x2060...0x2064, 0xFEFF: return 0
+    case 0x2000...0x206F, 0x20A0...0x20CF, 0x2190...0x23FF, 0x2500...0x27BF, 0x3000...0x303F, 0xE000...0xF8FF,
+      0xFE00...0xFE0F, 0x1F000...0x1FAFF:
+      return 1  // punctuation, currency, arrows, box drawing, CJK punctuation, private use, emoji
+    case 0xFF10...0xFF19: return UInt8(value - 0xFF10) + UInt8(ascii: "0")
+    case 0xFF21...0xFF3A: return UInt8(value - 0xFF21) + UInt8(ascii: "a")
+    case 0xFF41...0xFF5A: return UInt8(value - 0xFF41) + UInt8(ascii: "a")
+    case 0xFF01...0xFF0F, 0xFF1A...0xFF20, 0xFF3B...0xFF40, 0xFF5B...0xFF65: return 1
+    default: return nil
+    }
   }
 
   /// ASCII letters and digits lower-cased; 0 for everything that separates words.
@@ -114,15 +194,8 @@ public enum Normalizer {
     case separator
   }
 
-  /// The fold of every scalar below U+0800 (Latin, Greek, Cyrillic, combining marks), built once.
+  /// Scalars below this are folded through a table built once (Latin, Greek, Cyrillic, combining marks).
   private static let tableLimit: UInt32 = 0x800
-  private static let table: [Folded] = (0..<tableLimit).map { foldSlowly(Unicode.Scalar($0) ?? " ") }
-
-  static func fold(scalarValue: UInt32) -> Folded {
-    if scalarValue < tableLimit { return table[Int(scalarValue)] }
-    guard let scalar = Unicode.Scalar(scalarValue) else { return .separator }
-    return foldSlowly(scalar)
-  }
 
   private static func foldSlowly(_ scalar: Unicode.Scalar) -> Folded {
     switch scalar.value {
