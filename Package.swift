@@ -95,7 +95,7 @@ let package = Package(
     .testTarget(
       name: "SupportDeskTests",
       dependencies: [
-        "SupportDesk", "MailMessage", "MailTransport", "MailStackTestSupport",
+        "SupportDesk", "MailMessage", "MailTransport", "Triage", "MailStackTestSupport",
         .product(name: "InMemoryLogging", package: "swift-log"),
       ],
       resources: [.copy("Fixtures")]

@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailMessage
 import MailTransport
+import Triage
 
 /// What one pass over the mailbox did.
 public struct PassSummary: Sendable, Equatable, CustomStringConvertible {
@@ -41,6 +42,8 @@ public struct Engine: Sendable {
   public var imap: IMAPClient
   public var smtp: SMTPClient
   public var store: any StateStore
+  /// The classification rules; nil: every mail is unclassified.
+  public var rules: RuleBook?
   public var logger: Logger
   /// Decide and log, but send, store, flag and move nothing.
   public var dryRun: Bool
@@ -54,13 +57,15 @@ public struct Engine: Sendable {
   }
 
   public init(
-    settings: Settings, imap: IMAPClient, smtp: SMTPClient, store: any StateStore, logger: Logger, dryRun: Bool = false,
-    now: @escaping @Sendable () -> Date = { Date() }
+    settings: Settings, imap: IMAPClient, smtp: SMTPClient, store: any StateStore, rules: RuleBook? = nil,
+    logger: Logger,
+    dryRun: Bool = false, now: @escaping @Sendable () -> Date = { Date() }
   ) {
     self.settings = settings
     self.imap = imap
     self.smtp = smtp
     self.store = store
+    self.rules = rules
     self.logger = logger
     self.dryRun = dryRun
     self.now = now
@@ -96,6 +101,7 @@ public struct Engine: Sendable {
         ])
     }
 
+    let classifier = rules?.current(logger: logger)
     let uids = try await imap.uids(in: mailbox, uidValidity: uidValidity, above: cursor.lastUID)
     if !uids.isEmpty { logger.info("\(uids.count) new mail(s) in \(mailbox)") }
     for batch in stride(from: 0, to: uids.count, by: 200).map({ Array(uids[$0..<min($0 + 200, uids.count)]) }) {
@@ -116,7 +122,7 @@ public struct Engine: Sendable {
           }
           continue
         }
-        try await handle(message, cursor: cursor, summary: &summary)
+        try await handle(message, cursor: cursor, classifier: classifier, summary: &summary)
       }
     }
     if !dryRun, cursor != stored { try await store.save(cursor: cursor) }
@@ -125,7 +131,9 @@ public struct Engine: Sendable {
   }
 
   /// Decides about one new mail and acts on it.
-  private func handle(_ metadata: MessageMetadata, cursor: MailboxCursor, summary: inout PassSummary) async throws {
+  private func handle(
+    _ metadata: MessageMetadata, cursor: MailboxCursor, classifier: Classifier?, summary: inout PassSummary
+  ) async throws {
     let started = ContinuousClock.now
     let mailbox = cursor.mailbox
     let uid = metadata.uid
@@ -151,9 +159,13 @@ public struct Engine: Sendable {
     for warning in message.warnings { log.notice("parser: \(warning)") }
     let recipient = message.replyAddress
     log[metadataKey: "from"] = "\(recipient?.address ?? "?")"
+    let triage = classifier?.classify(TriageInput(message))
+    log[metadataKey: "category"] = "\(triage?.category ?? "unclassified")"
+    log[metadataKey: "coverage"] = "\(triage?.coverage.rawValue ?? Coverage.unclassified.rawValue)"
     var record = MailRecord(
       mailbox: mailbox, uidValidity: cursor.uidValidity, uid: uid, messageID: message.messageID,
-      sender: recipient?.address, subject: message.subject, status: .skipped, updatedAt: now())
+      sender: recipient?.address, subject: message.subject, category: triage?.category,
+      coverage: (triage?.coverage ?? .unclassified).rawValue, status: .skipped, updatedAt: now())
 
     var reason = loopGuard.reasonToSkip(message)
     if reason == nil, let id = message.messageID, try await store.hasReplied(toMessageID: id) { reason = .duplicate }

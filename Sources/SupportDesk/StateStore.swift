@@ -40,6 +40,9 @@ public struct MailRecord: Sendable, Equatable {
   public var messageID: String?
   public var sender: String?
   public var subject: String?
+  /// What the rules made of it: the category id (nil: unclassified) and its coverage.
+  public var category: String?
+  public var coverage: String?
   public var status: MailStatus
   public var skipReason: SkipReason?
   public var replyMessageID: String?
@@ -53,7 +56,8 @@ public struct MailRecord: Sendable, Equatable {
 
   public init(
     mailbox: String, uidValidity: UInt32, uid: UInt32, messageID: String? = nil, sender: String? = nil,
-    subject: String? = nil, status: MailStatus, skipReason: SkipReason? = nil, replyMessageID: String? = nil,
+    subject: String? = nil, category: String? = nil, coverage: String? = nil, status: MailStatus,
+    skipReason: SkipReason? = nil, replyMessageID: String? = nil,
     replyRecipient: String? = nil, replyBytes: [UInt8]? = nil, attempts: Int = 0, lastError: String? = nil,
     nextAttempt: Date? = nil, updatedAt: Date
   ) {
@@ -63,6 +67,8 @@ public struct MailRecord: Sendable, Equatable {
     self.messageID = messageID
     self.sender = sender
     self.subject = subject
+    self.category = category
+    self.coverage = coverage
     self.status = status
     self.skipReason = skipReason
     self.replyMessageID = replyMessageID
@@ -136,6 +142,12 @@ public final class SQLiteStateStore: StateStore {
         table.column("updatedAt", .datetime).notNull()
       }
     }
+    migrator.registerMigration("v2: triage result") { db in
+      try db.alter(table: "mail") { table in
+        table.add(column: "category", .text)
+        table.add(column: "coverage", .text)
+      }
+    }
     return migrator
   }
 
@@ -179,13 +191,14 @@ public final class SQLiteStateStore: StateStore {
     try await database.write { db in
       try db.execute(
         sql: """
-          INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, sender, subject, status, skipReason,
-            replyMessageID, replyRecipient, replyBytes, attempts, lastError, nextAttempt, updatedAt)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, sender, subject, category, coverage,
+            status, skipReason, replyMessageID, replyRecipient, replyBytes, attempts, lastError, nextAttempt, updatedAt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
           record.mailbox, Int64(record.uidValidity), Int64(record.uid), record.messageID, record.sender,
-          record.subject, record.status.rawValue, record.skipReason?.rawValue, record.replyMessageID,
+          record.subject, record.category, record.coverage, record.status.rawValue, record.skipReason?.rawValue,
+          record.replyMessageID,
           record.replyRecipient, record.replyBytes.map { Data($0) }, record.attempts, record.lastError,
           record.nextAttempt, record.updatedAt,
         ])
@@ -233,7 +246,8 @@ public final class SQLiteStateStore: StateStore {
   private static func record(from row: Row) -> MailRecord {
     MailRecord(
       mailbox: row["mailbox"], uidValidity: UInt32(row["uidValidity"] as Int64), uid: UInt32(row["uid"] as Int64),
-      messageID: row["messageID"], sender: row["sender"], subject: row["subject"],
+      messageID: row["messageID"], sender: row["sender"], subject: row["subject"], category: row["category"],
+      coverage: row["coverage"],
       status: MailStatus(rawValue: row["status"]) ?? .failed,
       skipReason: (row["skipReason"] as String?).flatMap(SkipReason.init(rawValue:)),
       replyMessageID: row["replyMessageID"], replyRecipient: row["replyRecipient"],

@@ -12,12 +12,16 @@ public enum RuleLoader {
     return (rules, diagnostics)
   }
 
-  /// The rule files' paths and modification times: when this changes, reload.
-  public static func fingerprint(directory: String) -> [String: Date] {
-    var result: [String: Date] = [:]
+  /// A hash of every rule file's content by path: when this changes, reload.
+  /// Content, not modification time: two saves within a second must count.
+  public static func fingerprint(directory: String) -> [String: UInt64] {
+    var result: [String: UInt64] = [:]
     for path in rulePaths(directory: directory) {
-      result[path] =
-        (try? FileManager.default.attributesOfItem(atPath: path)[.modificationDate] as? Date) ?? .distantPast
+      var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
+      for byte in FileManager.default.contents(atPath: path) ?? Data() {
+        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
+      }
+      result[path] = hash
     }
     return result
   }

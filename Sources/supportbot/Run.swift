@@ -44,7 +44,7 @@ struct Run: AsyncParsableCommand {
         endpoint: settings.imap, account: settings.imapAccount, options: settings.transport, logger: logger),
       smtp: SMTPClient(
         endpoint: settings.smtp, account: settings.smtpAccount, options: settings.transport, logger: logger),
-      store: store, logger: logger, dryRun: dryRun)
+      store: store, rules: RuleBook(directory: settings.rulesDirectory), logger: logger, dryRun: dryRun)
     logger.info(
       "supportbot starting\(dryRun ? " (dry run: nothing is sent, recorded or flagged)" : "")",
       metadata: ["imap": "\(settings.imap)", "user": "\(settings.imapAccount.user)", "smtp": "\(settings.smtp)"])

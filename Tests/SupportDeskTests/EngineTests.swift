@@ -33,9 +33,25 @@ struct EngineTests {
     return folder
   }
 
+  /// A rules folder with one category: errors (błąd*, błęd*).
+  func errorRules() throws -> RuleBook {
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(
+      at: directory.appendingPathComponent("categories"), withIntermediateDirectories: true)
+    try """
+    category: errors
+    title: Błędy
+    coverage: covered
+    threshold: 3
+    text +3: błąd*, błęd*
+    example: błąd
+    """.write(to: directory.appendingPathComponent("categories/errors.rules"), atomically: true, encoding: .utf8)
+    return RuleBook(directory: directory.path)
+  }
+
   func engine(
     folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date(),
-    logger: Logger = MailStack.logger
+    rules: RuleBook? = nil, logger: Logger = MailStack.logger
   ) throws -> Engine {
     let settings = Settings(
       imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
@@ -50,7 +66,7 @@ struct EngineTests {
         endpoint: settings.imap, account: settings.imapAccount, options: settings.transport, logger: MailStack.logger),
       smtp: SMTPClient(
         endpoint: settings.smtp, account: settings.smtpAccount, options: settings.transport, logger: MailStack.logger),
-      store: store, logger: logger, dryRun: dryRun, now: { now })
+      store: store, rules: rules, logger: logger, dryRun: dryRun, now: { now })
   }
 
   func customer() -> String { "c-\(UUID().uuidString.prefix(12).lowercased())@customers.example.test" }
@@ -71,7 +87,8 @@ struct EngineTests {
       ], ids: ids)
     let store = try SQLiteStateStore(path: temporaryStatePath())
     let log = InMemoryLogHandler()
-    let engine = try engine(folder: folder, store: store, logger: Logger(label: "test") { _ in log })
+    let engine = try engine(
+      folder: folder, store: store, rules: try errorRules(), logger: Logger(label: "test") { _ in log })
 
     let summary = try await engine.runOnce()
     // One line per mail, saying to whom and what happened and why.
@@ -89,6 +106,12 @@ struct EngineTests {
       #expect(replies.count == 1)
     }
     #expect(try await store.counts() == [.sent: 2, .skipped: 1])
+    // What the rules made of each mail is logged and recorded.
+    #expect(perMail.first { $0.metadata["from"]?.description == first }?.metadata["category"] == "errors")
+    #expect(perMail.first { $0.metadata["from"]?.description == second }?.metadata["coverage"] == "unclassified")
+    let sent = try await store.records(withStatus: .sent)
+    #expect(Set(sent.map { $0.category ?? "-" }) == ["errors", "-"])
+    #expect(Set(sent.map { $0.coverage ?? "-" }) == ["covered", "unclassified"])
 
     let again = try await engine.runOnce()
     #expect(again.newMails == 0 && again.replied == 0)
