@@ -18,6 +18,11 @@ swift format lint --strict --recursive Package.swift Sources Tests Benchmarks Fu
 echo "== build"
 swift build --build-tests
 
+echo "== the default rules: rules check, rules test"
+bin=$(swift build --show-bin-path)/supportbot
+"$bin" rules check --rules rules | tail -n 1
+"$bin" rules test --rules rules | tail -n 1
+
 stack=${SUPPORTBOT_TEST_STACK:-/tmp/supportbot-test-stack}
 echo "== mail stack in $stack"
 scripts/mailstack.sh reset "$stack" 20000 >/dev/null
