@@ -20,8 +20,14 @@ swift build --build-tests
 
 echo "== the default rules: rules check, rules test"
 bin=$(swift build --show-bin-path)/supportbot
-"$bin" rules check --rules rules | tail -n 1
-"$bin" rules test --rules rules | tail -n 1
+for check in check test; do
+  # The whole report only when something fails; its last line otherwise.
+  if ! "$bin" rules "$check" --rules rules > ".build/rules-$check.txt"; then
+    cat ".build/rules-$check.txt"
+    exit 1
+  fi
+  tail -n 1 ".build/rules-$check.txt"
+done
 
 stack=${SUPPORTBOT_TEST_STACK:-/tmp/supportbot-test-stack}
 echo "== mail stack in $stack"
