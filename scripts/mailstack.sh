@@ -192,6 +192,11 @@ CONF
   chown -R postfix "$dir/spool/data"
   setsid postfix -c "$dir/postfix" start-fg >"$dir/log/postfix.log" 2>&1 < /dev/null &
   wait_port $((base + 143)); wait_port $((base + 993)); wait_port $((base + 25)); wait_port $((base + 587))
+  # Create every INBOX now: created later by the first delivery racing the first
+  # IMAP login, a maildir INBOX can get a second UIDVALIDITY.
+  for u in support klient klient2 catchall; do
+    doveadm -c "$dir/dovecot.conf" mailbox status -u "$u@example.test" uidvalidity INBOX >/dev/null
+  done
 
   cat <<ENV | tee "$dir/env"
 MAILSTACK_DIR=$dir

@@ -73,7 +73,12 @@ public struct MailStack: Sendable {
     while true {
       let status = try await client.status(of: "INBOX")
       let validity = status.uidValidity ?? 0
-      let uids = try await client.uids(in: "INBOX", uidValidity: validity, header: name, contains: value)
+      let uids: [UInt32]
+      do {
+        uids = try await client.uids(in: "INBOX", uidValidity: validity, header: name, contains: value)
+      } catch let error as IMAPError where error.reason == .uidValidityChanged {
+        continue  // the INBOX was (re)created between the two commands: look again
+      }
       if uids.count >= count || ContinuousClock.now > deadline {
         var messages: [[UInt8]] = []
         for uid in uids { messages.append(try await client.fetchMessage(in: "INBOX", uidValidity: validity, uid: uid)) }

@@ -23,10 +23,10 @@ struct EngineTests {
     let client = try stack.imap(botAccount)
     try await client.createMailbox(folder)
     for mail in mails { try await stack.inject(mail, from: "sender@customers.example.test", to: [botAccount]) }
+    for id in ids { _ = try await stack.waitForMessages(botAccount, header: "Message-ID", contains: id) }
     var uids: [UInt32] = []
     let validity = try #require(try await client.status(of: "INBOX").uidValidity)
     for id in ids {
-      _ = try await stack.waitForMessages(botAccount, header: "Message-ID", contains: id)
       uids += try await client.uids(in: "INBOX", uidValidity: validity, header: "Message-ID", contains: id)
     }
     try await client.move(from: "INBOX", uidValidity: validity, uids: uids, to: folder)
