@@ -73,11 +73,9 @@ public struct MailStack: Sendable {
     while true {
       let status = try await client.status(of: "INBOX")
       let validity = status.uidValidity ?? 0
-      let uids: [UInt32]
-      do {
-        uids = try await client.uids(in: "INBOX", uidValidity: validity, header: name, contains: value)
-      } catch let error as IMAPError where error.reason == .uidValidityChanged {
-        continue  // the INBOX was (re)created between the two commands: look again
+      // nil: the INBOX was (re)created between the two commands; look again.
+      guard let uids = try await Self.search(client, validity: validity, header: name, contains: value) else {
+        continue
       }
       if uids.count >= count || ContinuousClock.now > deadline {
         var messages: [[UInt8]] = []
@@ -85,6 +83,21 @@ public struct MailStack: Sendable {
         return messages
       }
       try await Task.sleep(for: .milliseconds(200))
+    }
+  }
+
+  /// The search, or nil when the UIDVALIDITY changed under it. (A `catch … where`
+  /// on the typed error here crashes the Swift 6.3.1 compiler, hence the helper.)
+  private static func search(
+    _ client: IMAPClient, validity: UInt32, header name: String, contains value: String
+  )
+    async throws -> [UInt32]?
+  {
+    do {
+      return try await client.uids(in: "INBOX", uidValidity: validity, header: name, contains: value)
+    } catch {
+      if error.reason == .uidValidityChanged { return nil }
+      throw error
     }
   }
 
