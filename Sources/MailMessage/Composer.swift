@@ -78,9 +78,12 @@ public struct OutgoingMessage: Sendable, Equatable {
   }
 
   /// FNV-1a, 64 bits: a stable, dependency-free hash for identifiers.
-  public static func fnv1a(_ text: String) -> UInt64 {
+  public static func fnv1a(_ text: String) -> UInt64 { fnv1a(text.utf8) }
+
+  /// FNV-1a, 64 bits, of any bytes.
+  public static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
     var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in text.utf8 {
+    for byte in bytes {
       hash ^= UInt64(byte)
       hash = hash &* 0x0000_0100_0000_01B3
     }

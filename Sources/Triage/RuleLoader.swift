@@ -1,4 +1,5 @@
 import Foundation
+import MailMessage
 
 /// Reads a rules folder: `settings.rules`, `lists.rules` and
 /// `categories/*.rules`. The only part of Triage that touches the disk.
@@ -17,11 +18,7 @@ public enum RuleLoader {
   public static func fingerprint(directory: String) -> [String: UInt64] {
     var result: [String: UInt64] = [:]
     for path in rulePaths(directory: directory) {
-      var hash: UInt64 = 0xcbf2_9ce4_8422_2325  // FNV-1a
-      for byte in FileManager.default.contents(atPath: path) ?? Data() {
-        hash = (hash ^ UInt64(byte)) &* 0x0000_0100_0000_01B3
-      }
-      result[path] = hash
+      result[path] = OutgoingMessage.fnv1a(FileManager.default.contents(atPath: path) ?? Data())
     }
     return result
   }

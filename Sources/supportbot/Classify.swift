@@ -126,10 +126,4 @@ struct ClassifyReport: Encodable {
     try container.encode(template, forKey: .template)
     try container.encode(reason, forKey: .reason)
   }
-
-  func jsonLine() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(self), as: UTF8.self)
-  }
 }

@@ -160,10 +160,4 @@ struct InspectReport: Encodable {
     try container.encode(charsetRecovered, forKey: .charsetRecovered)
     try container.encode(warnings, forKey: .warnings)
   }
-
-  func jsonLine() throws -> String {
-    let encoder = JSONEncoder()
-    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-    return String(decoding: try encoder.encode(self), as: UTF8.self)
-  }
 }

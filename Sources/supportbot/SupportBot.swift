@@ -84,3 +84,12 @@ extension AsyncParsableCommand {
     }
   }
 }
+
+extension Encodable {
+  /// One line of JSON with sorted keys: what the --json options print per file.
+  func jsonLine() throws -> String {
+    let encoder = JSONEncoder()
+    encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+    return String(decoding: try encoder.encode(self), as: UTF8.self)
+  }
+}
