@@ -159,7 +159,7 @@ public struct Engine: Sendable {
     for warning in message.warnings { log.notice("parser: \(warning)") }
     let recipient = message.replyAddress
     log[metadataKey: "from"] = "\(recipient?.address ?? "?")"
-    let triage = classifier?.classify(TriageInput(message))
+    let triage = classifier?.classify(TriageInput(message), explain: false)
     log[metadataKey: "category"] = "\(triage?.category ?? "unclassified")"
     log[metadataKey: "coverage"] = "\(triage?.coverage.rawValue ?? Coverage.unclassified.rawValue)"
     var record = MailRecord(

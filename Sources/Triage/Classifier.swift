@@ -122,7 +122,11 @@ public struct Classifier: Sendable {
     self.rules = rules
   }
 
-  public func classify(_ input: TriageInput) -> TriageResult {
+  /// Classifies one mail.
+  /// - Parameter explain: collect the words each matched line found (for
+  ///   `--explain`, `--json` and `rules test`); the service passes false, as
+  ///   it only needs the decision.
+  public func classify(_ input: TriageInput, explain: Bool = true) -> TriageResult {
     var fields = Fields(input: input, index: index)
     var scores: [CategoryScore] = []
     for compiled in categories {
@@ -130,13 +134,15 @@ public struct Classifier: Sendable {
       var score = CategoryScore(
         id: category.id, title: category.title, coverage: category.coverage, score: 0, threshold: category.threshold,
         priority: category.priority, vetoedBy: nil, matches: [])
-      for condition in compiled.conditions {
-        let target = condition.condition.target
+      for position in compiled.conditions.indices {
+        let node = compiled.conditions[position].node
+        let target = compiled.conditions[position].condition.target
         let analysed = fields.fields(for: target)
         let globValues = target.usesGlobs ? fields.globValues(for: target) : []
-        guard index.evaluate(condition.node, analysed, globValues) else { continue }
+        guard index.evaluate(node, analysed, globValues) else { continue }
+        let condition = compiled.conditions[position]
         var words: [String] = []
-        index.words(condition.node, analysed, globValues, into: &words)
+        if explain { index.words(node, analysed, globValues, into: &words) }
         let match = RuleMatch(
           category: category.id, file: condition.condition.location.file, line: condition.condition.location.line,
           weight: condition.condition.weight, isExclusion: condition.condition.isExclusion,
@@ -195,7 +201,7 @@ public struct Classifier: Sendable {
 
 private struct CompiledCondition: Sendable {
   var condition: Condition
-  var node: TermIndex.Node
+  var node: Int32
 }
 
 private struct CompiledCategory: Sendable {

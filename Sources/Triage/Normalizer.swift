@@ -42,24 +42,19 @@ public enum Normalizer {
   }
 
   static func tokens(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
-    var tokens: [Token] = []
-    tokens.reserveCapacity(bytes.count / 6)
-    forEachWord(utf8: bytes) { word, range in
-      tokens.append(Token(text: String(decoding: word, as: UTF8.self), utf8Range: range))
-    }
-    return tokens
+    var sink = TokenSink(capacity: bytes.count / 6)
+    scan(utf8: bytes, into: &sink)
+    return sink.finish()
   }
 
-  /// Calls `body` with each normalised word (its bytes, valid only during the
-  /// call) and its place in the original; no String is made unless the caller makes one.
-  static func forEachWord(
-    utf8 bytes: UnsafeBufferPointer<UInt8>, _ body: (UnsafeBufferPointer<UInt8>, Range<Int>) -> Void
-  ) {
+  /// Feeds the normalised words of `bytes` to `sink`, letter by letter: the
+  /// tokenizer builds strings from them, the classifier walks its pattern
+  /// trie with them without making any string.
+  @inline(__always)
+  static func scan<Sink: WordSink>(utf8 bytes: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
     // Tables in locals: a static read inside the loop would cost a once-check per byte.
     let ascii = asciiFold
     let table = foldTable
-    var word: [UInt8] = []
-    word.reserveCapacity(64)
     var start = -1
     var end = 0
     var index = 0
@@ -73,7 +68,7 @@ public enum Normalizer {
         let lower = ascii[Int(byte)]
         if lower != 0 {
           if start < 0 { start = index }
-          word.append(lower)
+          sink.letter(lower)
           end = index + 1
           index += 1
           continue
@@ -98,7 +93,7 @@ public enum Normalizer {
             }
             if fast != 1 {
               if start < 0 { start = index }
-              word.append(fast)
+              sink.letter(fast)
               end = index + length
               index += length
               continue
@@ -108,7 +103,7 @@ public enum Normalizer {
             switch foldSlowly(Unicode.Scalar(value) ?? " ") {
             case .letters(let letters):
               if start < 0 { start = index }
-              word.append(contentsOf: letters)
+              for letter in letters { sink.letter(letter) }
               end = index + length
               index += length
               continue
@@ -125,16 +120,15 @@ public enum Normalizer {
       }
       if let folded {
         if start < 0 { start = index }
-        word.append(contentsOf: table.bytes[folded])
+        for position in folded { sink.letter(table.bytes[position]) }
         end = index + length
       } else if start >= 0 {
-        word.withUnsafeBufferPointer { body($0, start..<end) }
-        word.removeAll(keepingCapacity: true)
+        sink.endWord(start..<end)
         start = -1
       }
       index += length
     }
-    if start >= 0 { word.withUnsafeBufferPointer { body($0, start..<end) } }
+    if start >= 0 { sink.endWord(start..<end) }
   }
 
   /// The folds of the scalars below `tableLimit`, packed: per scalar
@@ -218,4 +212,36 @@ public enum Normalizer {
     }
     return output.isEmpty ? .separator : .letters(Array(output.utf8))
   }
+}
+
+/// Receives the normalised words of a text from `Normalizer.scan`.
+protocol WordSink {
+  /// The next normalised byte of the current word; the first one starts a word.
+  mutating func letter(_ byte: UInt8)
+  /// The current word ended; `range` is its place in the original UTF-8.
+  mutating func endWord(_ range: Range<Int>)
+}
+
+/// Collects whole tokens with their text. Words longer than 255 bytes are
+/// cut there (no real word is; a hostile one must not cost more).
+struct TokenSink: WordSink {
+  private var tokens: [Token] = []
+  private var buffer = [UInt8](repeating: 0, count: 255)
+  private var length = 0
+
+  init(capacity: Int) { tokens.reserveCapacity(capacity) }
+
+  mutating func letter(_ byte: UInt8) {
+    if length < 255 {
+      buffer[length] = byte
+      length += 1
+    }
+  }
+
+  mutating func endWord(_ range: Range<Int>) {
+    tokens.append(Token(text: String(decoding: buffer[..<length], as: UTF8.self), utf8Range: range))
+    length = 0
+  }
+
+  func finish() -> [Token] { tokens }
 }
