@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo: sets everything up, starts a local mail stack (Dovecot + Postfix
-# on 127.0.0.1:10000+), drops five realistic customer mails into the support
+# on 127.0.0.1:10000+), drops six realistic mails into the support
 # mailbox, runs supportbot once (first as a dry run, then for real, then again
 # to show that nothing is answered twice) and prints the replies that arrived
 # in the customers' mailboxes.
@@ -30,6 +30,7 @@ export SUPPORTBOT_IMAP_PASSWORD="$MAILSTACK_PASSWORD"
 export SUPPORTBOT_SMTP_URL="$MAILSTACK_SUBMISSION"
 export SUPPORTBOT_CA_FILE="$MAILSTACK_CA"
 export SUPPORTBOT_STATE="$stack/supportbot.sqlite"
+export SUPPORTBOT_CUSTOMERS=customers.example.csv
 
 imap() { # user, mailbox path, [custom command]
   curl -sS --cacert "$MAILSTACK_CA" -u "$1:$MAILSTACK_PASSWORD" "$MAILSTACK_IMAPS/$2" ${3:+-X "$3"}
@@ -40,13 +41,13 @@ wait_for() { # user, number of messages
   echo "demo: mail for $1 did not arrive; see $stack/log" >&2; return 1
 }
 
-echo "== five customer mails arrive in support@example.test"
+echo "== six mails arrive in support@example.test"
 for mail in scripts/demo-mails/*.eml; do
   sender=$(sed -n 's/^From:.*<\(.*\)>.*/\1/p' "$mail" | head -n1)
   swaks --silent 2 --server "${MAILSTACK_SMTP#smtp://}" --from "$sender" --to support@example.test --data "@$mail"
   echo "   $(basename "$mail")"
 done
-wait_for support@example.test 5
+wait_for support@example.test 6
 
 echo
 echo "== supportbot run --once --dry-run   (decides and logs, changes nothing)"

@@ -83,7 +83,7 @@ public enum MailDate {
   }
 
   /// Days from 1970-01-01 to the given day of the proleptic Gregorian calendar.
-  static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
+  public static func daysSinceEpoch(year: Int, month: Int, day: Int) -> Int {
     let shifted = month <= 2 ? year - 1 : year  // the year starts in March: leap days come last
     let era = (shifted >= 0 ? shifted : shifted - 399) / 400
     let yearOfEra = shifted - era * 400
@@ -92,7 +92,8 @@ public enum MailDate {
     return era * 146_097 + dayOfEra - 719_468
   }
 
-  static func daysIn(_ month: Int, of year: Int) -> Int {
+  /// The number of days in a month of the Gregorian calendar.
+  public static func daysIn(_ month: Int, of year: Int) -> Int {
     switch month {
     case 2: (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
     case 4, 6, 9, 11: 30

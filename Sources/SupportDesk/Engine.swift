@@ -44,6 +44,10 @@ public struct Engine: Sendable {
   public var store: any StateStore
   /// The classification rules; nil: every mail is unclassified.
   public var rules: RuleBook?
+  /// The policy and reply templates; nil (or broken from the start): the fixed acknowledgement.
+  public var desk: Reloadable<DeskSetup>?
+  /// The customer list; nil: every sender is unknown.
+  public var customers: Reloadable<CustomerDirectory>?
   public var logger: Logger
   /// Decide and log, but send, store, flag and move nothing.
   public var dryRun: Bool
@@ -58,7 +62,7 @@ public struct Engine: Sendable {
 
   public init(
     settings: Settings, imap: IMAPClient, smtp: SMTPClient, store: any StateStore, rules: RuleBook? = nil,
-    logger: Logger,
+    desk: Reloadable<DeskSetup>? = nil, customers: Reloadable<CustomerDirectory>? = nil, logger: Logger,
     dryRun: Bool = false, now: @escaping @Sendable () -> Date = { Date() }
   ) {
     self.settings = settings
@@ -66,6 +70,8 @@ public struct Engine: Sendable {
     self.smtp = smtp
     self.store = store
     self.rules = rules
+    self.desk = desk
+    self.customers = customers
     self.logger = logger
     self.dryRun = dryRun
     self.now = now
@@ -102,6 +108,12 @@ public struct Engine: Sendable {
     }
 
     let classifier = rules?.current(logger: logger)
+    let desk = self.desk?.current(logger: logger).map { setup in
+      Desk(
+        setup: setup, customers: customers?.current(logger: logger), loopGuard: loopGuard,
+        categoryTitles: Dictionary(
+          (classifier?.rules.categories ?? []).map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first }))
+    }
     let uids = try await imap.uids(in: mailbox, uidValidity: uidValidity, above: cursor.lastUID)
     if !uids.isEmpty { logger.info("\(uids.count) new mail(s) in \(mailbox)") }
     for batch in stride(from: 0, to: uids.count, by: 200).map({ Array(uids[$0..<min($0 + 200, uids.count)]) }) {
@@ -122,7 +134,7 @@ public struct Engine: Sendable {
           }
           continue
         }
-        try await handle(message, cursor: cursor, classifier: classifier, summary: &summary)
+        try await handle(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
       }
     }
     if !dryRun, cursor != stored { try await store.save(cursor: cursor) }
@@ -132,7 +144,8 @@ public struct Engine: Sendable {
 
   /// Decides about one new mail and acts on it.
   private func handle(
-    _ metadata: MessageMetadata, cursor: MailboxCursor, classifier: Classifier?, summary: inout PassSummary
+    _ metadata: MessageMetadata, cursor: MailboxCursor, classifier: Classifier?, desk: Desk?,
+    summary: inout PassSummary
   ) async throws {
     let started = ContinuousClock.now
     let mailbox = cursor.mailbox
@@ -167,8 +180,24 @@ public struct Engine: Sendable {
       sender: recipient?.address, subject: message.subject, category: triage?.category,
       coverage: (triage?.coverage ?? .unclassified).rawValue, status: .skipped, updatedAt: now())
 
+    let assessment = desk?.assess(message, triage: triage, now: now())
+    if let assessment {
+      record.plan = assessment.reply.plan.name
+      log[metadataKey: "plan"] = "\(assessment.reply.plan.name)"
+    }
+
     var reason = loopGuard.reasonToSkip(message)
     if reason == nil, let id = message.messageID, try await store.hasReplied(toMessageID: id) { reason = .duplicate }
+    if reason == nil, let assessment,
+      let ticket = try await store.existingTicket(
+        messageIDs: message.inReplyTo + message.references, ids: assessment.quotedTickets)
+    {
+      // A further mail in an answered thread: it joins the ticket, no second auto-reply.
+      reason = .followUp
+      record.ticket = ticket
+      log[metadataKey: "ticket"] = "\(ticket)"
+      if !dryRun, let id = message.messageID { try await store.link(messageIDs: [id], to: ticket) }
+    }
     if let reason {
       record.skipReason = reason
       summary.skipped += 1
@@ -178,14 +207,14 @@ public struct Engine: Sendable {
       await flag(uid, in: cursor, keyword: Keyword.skipped, log: log)
       return
     }
-    guard let recipient else { return }  // the loop guard answers .noSender for this
+    guard message.replyAddress != nil else { return }  // the loop guard answers .noSender for this
 
     let identity = message.messageID ?? "\(mailbox)/\(cursor.uidValidity)/\(uid)"
-    let reply = AutoReply.compose(
-      to: message, recipient: MailAddress(name: recipient.name, address: recipient.address), from: settings.botAddress,
-      text: replyText, date: now(), identity: identity)
+    let reply: OutgoingMessage
     let replyBytes: [UInt8]
     do {
+      (reply, record.ticket, record.template) = try await makeReply(
+        to: message, assessment: assessment, desk: desk, identity: identity)
       replyBytes = try reply.render()
     } catch {
       record.status = .failed
@@ -197,6 +226,8 @@ public struct Engine: Sendable {
       await flag(uid, in: cursor, keyword: Keyword.failed, log: log)
       return
     }
+    log[metadataKey: "ticket"] = record.ticket.map { "\($0)" }
+    log[metadataKey: "template"] = record.template.map { "\($0)" }
     if dryRun {
       summary.replied += 1
       log.info(
@@ -206,14 +237,46 @@ public struct Engine: Sendable {
     }
     record.status = .sending
     record.replyMessageID = reply.messageID
-    record.replyRecipient = recipient.address
+    record.replyRecipient = reply.to.first?.address
     record.replyBytes = replyBytes
     try await store.save(record, advancing: cursor)  // committed before SMTP starts
+    // A reply to our reply belongs to the same ticket.
+    if let ticket = record.ticket { try await store.link(messageIDs: [reply.messageID], to: ticket) }
     try await send(&record, log: log, summary: &summary)
     log.info(
       "\(record.status == .sent ? "replied" : "reply \(record.status.rawValue)")",
       metadata: ["reply": "\(reply.messageID)", "elapsed": started.elapsedForLog])
     if record.status == .sent { await flag(uid, in: cursor, keyword: Keyword.replied, log: log) }
+  }
+
+  /// The reply for a mail: from the policy's template with a ticket, or
+  /// the fixed acknowledgement when no templates are loaded. A dry run gives
+  /// out no ticket number.
+  private func makeReply(
+    to message: Message, assessment: Assessment?, desk: Desk?, identity: String
+  ) async throws
+    -> (OutgoingMessage, String?, String?)
+  {
+    let date = now()
+    guard let desk, let assessment else {
+      let recipient = message.replyAddress ?? MailAddress(address: "")
+      return (
+        AutoReply.compose(
+          to: message, recipient: recipient, from: settings.botAddress, text: replyText, date: date, identity: identity),
+        nil, nil
+      )
+    }
+    let prefix = desk.setup.policy.ticketPrefix
+    let year = LocalDay(date, in: desk.planner.calendar.timeZone).year
+    let ticket =
+      dryRun
+      ? "\(prefix)-\(year)-??????"
+      : try await store.ticket(
+        for: identity, messageID: message.messageID, prefix: prefix, year: year,
+        customer: assessment.identification.customer?.id, at: date)
+    let reply = try desk.reply(
+      to: message, assessment: assessment, ticket: ticket, from: settings.botAddress, date: date, identity: identity)
+    return (reply, ticket, assessment.reply.template)
   }
 
   /// The raw mail, or nil when it was expunged since the search.

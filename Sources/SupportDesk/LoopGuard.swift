@@ -25,6 +25,8 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
   case duplicate
   /// The message disappeared from the mailbox before it could be read.
   case vanished
+  /// A further mail in a thread that already has a ticket: attached to it, not answered again.
+  case followUp = "follow-up"
 }
 
 /// The RFC 3834 / RFC 5230 rules for when an automatic reply must not be

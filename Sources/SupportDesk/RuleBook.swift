@@ -1,53 +1,75 @@
 import Foundation
 import Logging
+import MailMessage
 import Synchronization
 import Triage
 
-/// The rules the running bot classifies with. Before each pass it looks at
-/// the rule files' modification times; when they changed, it loads them
-/// again. A change that does not pass the check is refused: its errors are
-/// logged and the previous rules keep working.
-public final class RuleBook: Sendable {
-  public let directory: String
+/// Something staff keep in files that the running bot uses: the rules, the
+/// policy and templates, the customer list. Before each pass the files'
+/// contents are hashed; when they changed, they are loaded again. A change
+/// that does not pass its checks is refused: its errors are logged and the
+/// previous version stays in force.
+public final class Reloadable<Value: Sendable>: Sendable {
+  /// What it is, for the log: "the rules in rules".
+  public let name: String
+  private let paths: @Sendable () -> [String]
+  private let loader: @Sendable () -> (Value?, [Diagnostic])
   private struct State {
-    var classifier: Classifier?
+    var value: Value?
     var fingerprint: [String: UInt64]?
   }
   private let state = Mutex(State())
 
-  public init(directory: String) {
-    self.directory = directory
+  public init(
+    name: String, paths: @escaping @Sendable () -> [String], load: @escaping @Sendable () -> (Value?, [Diagnostic])
+  ) {
+    self.name = name
+    self.paths = paths
+    self.loader = load
   }
 
-  /// The classifier to use now, reloading first if the files changed; nil
-  /// when no valid rules were ever loaded (every mail is then unclassified).
-  public func current(logger: Logger) -> Classifier? {
-    let fingerprint = RuleLoader.fingerprint(directory: directory)
+  /// The value to use now, reloading first if the files changed; nil when no
+  /// valid version was ever loaded.
+  public func current(logger: Logger) -> Value? {
+    var fingerprint: [String: UInt64] = [:]
+    for path in paths() {
+      fingerprint[path] = OutgoingMessage.fnv1a(FileManager.default.contents(atPath: path) ?? Data())
+    }
     let known = state.withLock { $0.fingerprint }
-    if fingerprint == known { return state.withLock { $0.classifier } }
+    if fingerprint == known { return state.withLock { $0.value } }
 
-    let (rules, diagnostics) = RuleLoader.load(directory: directory)
+    let (loaded, diagnostics) = loader()
     return state.withLock { state in
       state.fingerprint = fingerprint
-      guard let rules else {
+      guard let loaded else {
         let errors = diagnostics.filter { $0.severity == .error }
-        let keeping =
-          state.classifier == nil
-          ? "no rules are in force: every mail is unclassified" : "the previous rules stay in force"
+        let keeping = state.value == nil ? "nothing is in force" : "the previous version stays in force"
         logger.error(
-          "the rules in \(directory) have \(errors.count) error(s); \(keeping)",
+          "\(name) have \(errors.count) error(s); \(keeping)",
           metadata: ["errors": "\(errors.prefix(10).map(\.description).joined(separator: " | "))"])
-        return state.classifier
+        return state.value
       }
       for warning in diagnostics where warning.severity == .warning {
-        logger.notice("rules: \(warning)")
+        logger.notice("\(warning)")
       }
-      let reloaded = state.classifier != nil
-      state.classifier = Classifier(rules)
-      logger.info(
-        "\(reloaded ? "reloaded" : "loaded") the rules from \(directory)",
-        metadata: ["categories": "\(rules.categories.count)"])
-      return state.classifier
+      logger.info("\(state.value == nil ? "loaded" : "reloaded") \(name)")
+      state.value = loaded
+      return loaded
     }
+  }
+}
+
+/// The classification rules in force.
+public typealias RuleBook = Reloadable<Classifier>
+
+extension Reloadable where Value == Classifier {
+  /// The rules in `directory`; without valid rules every mail is unclassified.
+  public convenience init(directory: String) {
+    self.init(
+      name: "the rules in \(directory)", paths: { RuleLoader.rulePaths(directory: directory) },
+      load: {
+        let (rules, diagnostics) = RuleLoader.load(directory: directory)
+        return (rules.map(Classifier.init), diagnostics)
+      })
   }
 }

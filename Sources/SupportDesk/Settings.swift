@@ -16,8 +16,10 @@ public struct Settings: Sendable {
   public var botAddress: MailAddress
   /// The SQLite file that remembers every mail handled.
   public var statePath: String
-  /// The rules folder (rules/README.md).
+  /// The rules folder (rules/README.md): rules, policy, templates.
   public var rulesDirectory: String
+  /// The customer list (CSV); nil: every sender is unknown.
+  public var customersPath: String?
   public var pollSeconds: Int
   /// On the first start on a mailbox, unread mail younger than this is
   /// answered; everything older is recorded as history and left alone.
@@ -36,6 +38,7 @@ public struct Settings: Sendable {
     ("SUPPORTBOT_CA_FILE", "an extra trusted CA certificate (PEM), for a private CA"),
     ("SUPPORTBOT_STATE", "the state database file (default: ./supportbot.sqlite)"),
     ("SUPPORTBOT_RULES", "the rules folder (default: ./rules)"),
+    ("SUPPORTBOT_CUSTOMERS", "the customer list, CSV (default: none, every sender unknown)"),
     ("SUPPORTBOT_POLL_SECONDS", "seconds between polls of `run` (default: 60)"),
     ("SUPPORTBOT_FIRST_START_HOURS", "first start: answer unread mail of the last N hours (24)"),
   ]
@@ -43,7 +46,7 @@ public struct Settings: Sendable {
   public init(
     imap: ServerEndpoint, imapAccount: Account, smtp: ServerEndpoint, smtpAccount: Account?,
     transport: TransportOptions = .init(), botAddress: MailAddress, statePath: String, rulesDirectory: String = "rules",
-    pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600
+    customersPath: String? = nil, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600
   ) {
     self.imap = imap
     self.imapAccount = imapAccount
@@ -53,6 +56,7 @@ public struct Settings: Sendable {
     self.botAddress = botAddress
     self.statePath = statePath
     self.rulesDirectory = rulesDirectory
+    self.customersPath = customersPath
     self.pollSeconds = pollSeconds
     self.firstStartWindow = firstStartWindow
   }
@@ -155,7 +159,7 @@ public struct Settings: Sendable {
       imap: imap, imapAccount: Account(user: imapUser, password: imapPassword), smtp: smtp,
       smtpAccount: smtpUser.flatMap { user in smtpPassword.map { Account(user: user, password: $0) } },
       transport: transport, botAddress: botAddress, statePath: value("SUPPORTBOT_STATE") ?? "supportbot.sqlite",
-      rulesDirectory: value("SUPPORTBOT_RULES") ?? "rules",
+      rulesDirectory: value("SUPPORTBOT_RULES") ?? "rules", customersPath: value("SUPPORTBOT_CUSTOMERS"),
       pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600)
   }
 }

@@ -43,6 +43,10 @@ public struct MailRecord: Sendable, Equatable {
   /// What the rules made of it: the category id (nil: unclassified) and its coverage.
   public var category: String?
   public var coverage: String?
+  /// The ticket the mail opened or belongs to; the plan and template of its reply.
+  public var ticket: String?
+  public var plan: String?
+  public var template: String?
   public var status: MailStatus
   public var skipReason: SkipReason?
   public var replyMessageID: String?
@@ -56,7 +60,8 @@ public struct MailRecord: Sendable, Equatable {
 
   public init(
     mailbox: String, uidValidity: UInt32, uid: UInt32, messageID: String? = nil, sender: String? = nil,
-    subject: String? = nil, category: String? = nil, coverage: String? = nil, status: MailStatus,
+    subject: String? = nil, category: String? = nil, coverage: String? = nil, ticket: String? = nil,
+    plan: String? = nil, template: String? = nil, status: MailStatus,
     skipReason: SkipReason? = nil, replyMessageID: String? = nil,
     replyRecipient: String? = nil, replyBytes: [UInt8]? = nil, attempts: Int = 0, lastError: String? = nil,
     nextAttempt: Date? = nil, updatedAt: Date
@@ -69,6 +74,9 @@ public struct MailRecord: Sendable, Equatable {
     self.subject = subject
     self.category = category
     self.coverage = coverage
+    self.ticket = ticket
+    self.plan = plan
+    self.template = template
     self.status = status
     self.skipReason = skipReason
     self.replyMessageID = replyMessageID
@@ -97,6 +105,16 @@ public protocol StateStore: Sendable {
   func records(withStatus status: MailStatus) async throws -> [MailRecord]
   /// Number of mails per status.
   func counts() async throws -> [MailStatus: Int]
+  /// The ticket of the mail with this identity, made now if it has none:
+  /// `PREFIX-YEAR-NNNNNN`, numbered per year. The mail's Message-ID is linked to it.
+  func ticket(
+    for identity: String, messageID: String?, prefix: String, year: Int, customer: String?, at moment: Date
+  )
+    async throws -> String
+  /// An existing ticket that one of these Message-IDs belongs to, or that one of these ids names.
+  func existingTicket(messageIDs: [String], ids: [String]) async throws -> String?
+  /// Links Message-IDs (a follow-up, our reply) to a ticket, so later mails in the thread find it.
+  func link(messageIDs: [String], to ticket: String) async throws
 }
 
 /// The embedded SQLite store (GRDB, WAL).
@@ -148,6 +166,26 @@ public final class SQLiteStateStore: StateStore {
         table.add(column: "coverage", .text)
       }
     }
+    migrator.registerMigration("v3: tickets") { db in
+      try db.create(table: "ticket") { table in
+        table.primaryKey("id", .text)
+        table.column("year", .integer).notNull()
+        table.column("number", .integer).notNull()
+        table.column("identity", .text).notNull().unique()
+        table.column("customer", .text)
+        table.column("createdAt", .datetime).notNull()
+        table.uniqueKey(["year", "number"])
+      }
+      try db.create(table: "ticketMessage") { table in
+        table.primaryKey("messageID", .text)
+        table.column("ticket", .text).notNull().references("ticket")
+      }
+      try db.alter(table: "mail") { table in
+        table.add(column: "ticket", .text)
+        table.add(column: "plan", .text)
+        table.add(column: "template", .text)
+      }
+    }
     return migrator
   }
 
@@ -192,13 +230,14 @@ public final class SQLiteStateStore: StateStore {
       try db.execute(
         sql: """
           INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, sender, subject, category, coverage,
-            status, skipReason, replyMessageID, replyRecipient, replyBytes, attempts, lastError, nextAttempt, updatedAt)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            ticket, plan, template, status, skipReason, replyMessageID, replyRecipient, replyBytes, attempts,
+            lastError, nextAttempt, updatedAt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
           record.mailbox, Int64(record.uidValidity), Int64(record.uid), record.messageID, record.sender,
-          record.subject, record.category, record.coverage, record.status.rawValue, record.skipReason?.rawValue,
-          record.replyMessageID,
+          record.subject, record.category, record.coverage, record.ticket, record.plan, record.template,
+          record.status.rawValue, record.skipReason?.rawValue, record.replyMessageID,
           record.replyRecipient, record.replyBytes.map { Data($0) }, record.attempts, record.lastError,
           record.nextAttempt, record.updatedAt,
         ])
@@ -243,11 +282,60 @@ public final class SQLiteStateStore: StateStore {
     }
   }
 
+  public func ticket(
+    for identity: String, messageID: String?, prefix: String, year: Int, customer: String?, at moment: Date
+  ) async throws -> String {
+    try await database.write { db in
+      if let existing = try String.fetchOne(db, sql: "SELECT id FROM ticket WHERE identity = ?", arguments: [identity])
+      {
+        return existing
+      }
+      let number =
+        (try Int.fetchOne(db, sql: "SELECT MAX(number) FROM ticket WHERE year = ?", arguments: [year]) ?? 0) + 1
+      let id = Desk.ticketID(prefix: prefix, year: year, number: number)
+      try db.execute(
+        sql: "INSERT INTO ticket (id, year, number, identity, customer, createdAt) VALUES (?, ?, ?, ?, ?, ?)",
+        arguments: [id, year, number, identity, customer, moment])
+      if let messageID {
+        try db.execute(
+          sql: "INSERT OR IGNORE INTO ticketMessage (messageID, ticket) VALUES (?, ?)", arguments: [messageID, id])
+      }
+      return id
+    }
+  }
+
+  public func existingTicket(messageIDs: [String], ids: [String]) async throws -> String? {
+    try await database.read { db in
+      for messageID in messageIDs {
+        if let ticket = try String.fetchOne(
+          db, sql: "SELECT ticket FROM ticketMessage WHERE messageID = ?", arguments: [messageID])
+        {
+          return ticket
+        }
+      }
+      for id in ids {
+        if let ticket = try String.fetchOne(db, sql: "SELECT id FROM ticket WHERE id = ?", arguments: [id]) {
+          return ticket
+        }
+      }
+      return nil
+    }
+  }
+
+  public func link(messageIDs: [String], to ticket: String) async throws {
+    try await database.write { db in
+      for messageID in messageIDs {
+        try db.execute(
+          sql: "INSERT OR IGNORE INTO ticketMessage (messageID, ticket) VALUES (?, ?)", arguments: [messageID, ticket])
+      }
+    }
+  }
+
   private static func record(from row: Row) -> MailRecord {
     MailRecord(
       mailbox: row["mailbox"], uidValidity: UInt32(row["uidValidity"] as Int64), uid: UInt32(row["uid"] as Int64),
       messageID: row["messageID"], sender: row["sender"], subject: row["subject"], category: row["category"],
-      coverage: row["coverage"],
+      coverage: row["coverage"], ticket: row["ticket"], plan: row["plan"], template: row["template"],
       status: MailStatus(rawValue: row["status"]) ?? .failed,
       skipReason: (row["skipReason"] as String?).flatMap(SkipReason.init(rawValue:)),
       replyMessageID: row["replyMessageID"], replyRecipient: row["replyRecipient"],

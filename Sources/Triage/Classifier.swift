@@ -88,6 +88,13 @@ public struct TriageResult: Sendable {
   /// One sentence: why this category, or why none.
   public var reason: String
 
+  public init(category: String?, coverage: Coverage, scores: [CategoryScore], reason: String) {
+    self.category = category
+    self.coverage = coverage
+    self.scores = scores
+    self.reason = reason
+  }
+
   /// The winner's matches (empty when unclassified).
   public var matched: [RuleMatch] {
     scores.first { $0.id == category }?.matches ?? []

@@ -1,5 +1,4 @@
 import Foundation
-import MailMessage
 
 /// Reads a rules folder: `settings.rules`, `lists.rules` and
 /// `categories/*.rules`. The only part of Triage that touches the disk.
@@ -13,17 +12,8 @@ public enum RuleLoader {
     return (rules, diagnostics)
   }
 
-  /// A hash of every rule file's content by path: when this changes, reload.
-  /// Content, not modification time: two saves within a second must count.
-  public static func fingerprint(directory: String) -> [String: UInt64] {
-    var result: [String: UInt64] = [:]
-    for path in rulePaths(directory: directory) {
-      result[path] = OutgoingMessage.fnv1a(FileManager.default.contents(atPath: path) ?? Data())
-    }
-    return result
-  }
-
-  static func rulePaths(directory: String) -> [String] {
+  /// The rule files of `directory`, in the order they are read.
+  public static func rulePaths(directory: String) -> [String] {
     let base = directory.hasSuffix("/") ? String(directory.dropLast()) : directory
     var paths = ["settings.rules", "lists.rules"].map { "\(base)/\($0)" }.filter {
       FileManager.default.fileExists(atPath: $0)

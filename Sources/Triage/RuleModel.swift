@@ -193,3 +193,10 @@ public struct RuleSet: Sendable {
     self.margin = margin
   }
 }
+
+extension Diagnostic {
+  /// "did you mean 'subject'?" for a near miss among `candidates`, else the list of them.
+  public static func suggestion(for word: String, among candidates: [String]) -> String? {
+    Keys.suggestion(for: word, among: candidates)
+  }
+}

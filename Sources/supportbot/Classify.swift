@@ -20,7 +20,7 @@ struct Classify: AsyncParsableCommand {
       """
   )
 
-  @OptionGroup var rules: RulesLocation
+  @OptionGroup var options: DeskOptions
 
   @Flag(help: "One JSON object per file and line.")
   var json = false
@@ -33,24 +33,22 @@ struct Classify: AsyncParsableCommand {
 
   func run() async throws {
     try await reportingFailures {
-      let classifier = Classifier(try rules.load())
-      let environment = ProcessInfo.processInfo.environment
-      let ownAddresses = [environment["SUPPORTBOT_ADDRESS"], environment["SUPPORTBOT_IMAP_USER"]].compactMap { $0 }
-      let loopGuard = LoopGuard(ownAddresses: ownAddresses)
+      let (classifier, desk) = try options.load()
+      let now = try options.moment()
       for (index, file) in files.enumerated() {
-        guard let data = FileManager.default.contents(atPath: file) else {
-          throw Failure(message: "cannot read \(file): no such file or not readable")
-        }
-        let message = Message(parsing: [UInt8](data))
+        let message = try readMail(file)
         let result = classifier.classify(TriageInput(message))
-        let skip = loopGuard.reasonToSkip(message)
+        let assessment = desk.assess(message, triage: result, now: now)
         if json {
-          print(try ClassifyReport(file: file, message: message, result: result, skip: skip).jsonLine())
+          print(try ClassifyReport(file: file, message: message, result: result, assessment: assessment).jsonLine())
         } else {
           if index > 0 && explain { print("") }
           let category = result.category ?? "unclassified"
-          let action = skip.map { "skip (\($0.rawValue))" } ?? "reply"
-          print("\(file): \(category) (\(result.coverage.rawValue)), \(action) — \(result.reason)")
+          let action = assessment.skip.map { "skip (\($0.rawValue))" } ?? "reply with \(assessment.reply.template)"
+          let customer = assessment.identification.customer.map { " \($0.id)" } ?? ""
+          print(
+            "\(file): \(category) (\(result.coverage.rawValue)), plan \(assessment.reply.plan.name)\(customer), "
+              + "\(action) — \(result.reason)")
           if explain {
             for line in RuleTestRunner.explanation(result) { print("  " + line) }
           }
@@ -85,7 +83,8 @@ struct ClassifyReport: Encodable {
   var template: String?
   var reason: String
 
-  init(file: String, message: Message, result: TriageResult, skip: SkipReason?) {
+  init(file: String, message: Message, result: TriageResult, assessment: Assessment) {
+    let skip = assessment.skip
     self.file = file
     messageId = message.messageID
     from = message.from?.address
@@ -97,11 +96,11 @@ struct ClassifyReport: Encodable {
         rule: $0.rule, file: $0.file, line: $0.line, weight: $0.weight, text: $0.words.joined(separator: ", "),
         words: $0.words)
     }
-    customer = nil
-    plan = "unknown"
+    customer = assessment.identification.customer?.id
+    plan = assessment.reply.plan.name
     action = skip == nil ? "reply" : "skip"
     skipReason = skip?.rawValue
-    template = nil
+    template = skip == nil ? assessment.reply.template : nil
     reason = result.reason
   }
 

@@ -38,13 +38,18 @@ struct Run: AsyncParsableCommand {
     } catch {
       throw Failure(message: "cannot open the state database \(settings.statePath): \(error)")
     }
+    let desk = Reloadable<DeskSetup>(rulesDirectory: settings.rulesDirectory)
     let engine = Engine(
       settings: settings,
       imap: IMAPClient(
         endpoint: settings.imap, account: settings.imapAccount, options: settings.transport, logger: logger),
       smtp: SMTPClient(
         endpoint: settings.smtp, account: settings.smtpAccount, options: settings.transport, logger: logger),
-      store: store, rules: RuleBook(directory: settings.rulesDirectory), logger: logger, dryRun: dryRun)
+      store: store, rules: RuleBook(directory: settings.rulesDirectory),
+      desk: desk,
+      customers: settings.customersPath.map { path in
+        Reloadable(customersPath: path) { desk.current(logger: logger)?.policy.keyPattern ?? .default }
+      }, logger: logger, dryRun: dryRun)
     logger.info(
       "supportbot starting\(dryRun ? " (dry run: nothing is sent, recorded or flagged)" : "")",
       metadata: ["imap": "\(settings.imap)", "user": "\(settings.imapAccount.user)", "smtp": "\(settings.smtp)"])

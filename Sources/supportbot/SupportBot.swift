@@ -25,7 +25,7 @@ struct SupportBot: AsyncParsableCommand {
         supportbot status                 what the state database knows
         supportbot inspect mail.eml       how a saved mail is read
       """,
-    subcommands: [Run.self, Status.self, Inspect.self, Classify.self, Rules.self]
+    subcommands: [Run.self, Status.self, Inspect.self, Classify.self, Preview.self, Rules.self]
   )
 }
 

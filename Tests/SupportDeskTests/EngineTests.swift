@@ -51,7 +51,8 @@ struct EngineTests {
 
   func engine(
     folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date(),
-    rules: RuleBook? = nil, logger: Logger = MailStack.logger
+    rules: RuleBook? = nil, desk: Reloadable<DeskSetup>? = nil, customers: Reloadable<CustomerDirectory>? = nil,
+    logger: Logger = MailStack.logger
   ) throws -> Engine {
     let settings = Settings(
       imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
@@ -66,7 +67,7 @@ struct EngineTests {
         endpoint: settings.imap, account: settings.imapAccount, options: settings.transport, logger: MailStack.logger),
       smtp: SMTPClient(
         endpoint: settings.smtp, account: settings.smtpAccount, options: settings.transport, logger: MailStack.logger),
-      store: store, rules: rules, logger: logger, dryRun: dryRun, now: { now })
+      store: store, rules: rules, desk: desk, customers: customers, logger: logger, dryRun: dryRun, now: { now })
   }
 
   func customer() -> String { "c-\(UUID().uuidString.prefix(12).lowercased())@customers.example.test" }
@@ -202,5 +203,65 @@ struct EngineTests {
     let replies = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
     #expect(replies.count == 1)
     #expect(try await store.counts() == [.sent: 1])
+  }
+
+  @Test("a reply opens a ticket with its number in the subject; an answer to it joins the ticket, unanswered")
+  func tickets() async throws {
+    let customer = customer()
+    let customersFile = FileManager.default.temporaryDirectory.appendingPathComponent(
+      "customers-\(UUID().uuidString).csv")
+    try """
+    id,company,contacts,license_keys,seats,updated,contract_until,language
+    K-1,Hurtownia Testowa,\(customer),,3,2026-06-01,,pl
+    """.write(to: customersFile, atomically: true, encoding: .utf8)
+    let desk = Reloadable<DeskSetup>(rulesDirectory: shippedRules)
+    let customers = Reloadable<CustomerDirectory>(customersPath: customersFile.path) { .default }
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+
+    let first = uniqueMessageID()
+    let folder = try await mailbox(
+      with: [
+        customerMail(
+          from: customer, to: botAccount, subject: "Błąd 1045", body: "Program pokazuje błąd.", messageID: first)
+      ],
+      ids: [first])
+    let pass = try await engine(folder: folder, store: store, rules: try errorRules(), desk: desk, customers: customers)
+      .runOnce()
+    #expect(pass.replied == 1)
+    let reply = Message(
+      parsing: try #require(
+        try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: first).first))
+    let subject = try #require(reply.subject)
+    let ticket = try #require(Desk.ticketTags(in: subject, prefix: "PWSK").first)
+    #expect(subject == "Re: Błąd 1045 [\(ticket)]")
+    #expect(reply.text.contains("Hurtownia Testowa"))
+    #expect(reply.text.contains("Zgłoszenie otrzymało numer \(ticket)"))
+    let sent = try #require(try await store.records(withStatus: .sent).first)
+    #expect(sent.ticket == ticket)
+    #expect(sent.plan == "basic")
+    #expect(sent.template == "covered")
+
+    // The customer answers the reply: attached to the ticket, no second auto-reply.
+    let answer = uniqueMessageID()
+    let client = try stack.imap(botAccount)
+    try await stack.inject(
+      customerMail(
+        from: customer, to: botAccount, subject: "Re: \(subject)", body: "Dodaję zrzut ekranu.", messageID: answer,
+        extraHeaders: ["In-Reply-To: \(try #require(reply.messageID))"]),
+      from: customer, to: [botAccount])
+    _ = try await stack.waitForMessages(botAccount, header: "Message-ID", contains: answer)
+    let validity = try #require(try await client.status(of: "INBOX").uidValidity)
+    try await client.move(
+      from: "INBOX", uidValidity: validity,
+      uids: try await client.uids(in: "INBOX", uidValidity: validity, header: "Message-ID", contains: answer),
+      to: folder)
+    let second = try await engine(
+      folder: folder, store: store, rules: try errorRules(), desk: desk, customers: customers
+    )
+    .runOnce()
+    #expect(second.newMails == 1 && second.replied == 0 && second.skipped == 1)
+    let skipped = try #require(try await store.records(withStatus: .skipped).first)
+    #expect(skipped.skipReason == .followUp)
+    #expect(skipped.ticket == ticket)
   }
 }

@@ -33,7 +33,7 @@ struct RuleBookTests {
 
     let first = try #require(book.current(logger: logger))
     #expect(first.rules.categories.map(\.id) == ["devices"])
-    #expect(log.entries.contains { "\($0.message)".contains("loaded the rules") })
+    #expect(log.entries.contains { "\($0.message)".contains("loaded the rules in") })
 
     // Unchanged files: the same rules, nothing logged again.
     let entries = log.entries.count
@@ -50,7 +50,7 @@ struct RuleBookTests {
     try write(Self.valid.replacingOccurrences(of: "body +3", with: "bdy +3"), to: directory)
     #expect(book.current(logger: logger)?.rules.categories.map(\.id) == ["devices", "scanners"])
     let error = try #require(log.entries.last { $0.level == .error })
-    #expect("\(error.message)".contains("the previous rules stay in force"))
+    #expect("\(error.message)".contains("the previous version stays in force"))
     #expect(error.metadata["errors"]?.description.contains("devices.rules:5:1: error: unknown key 'bdy'") == true)
   }
 
@@ -59,6 +59,6 @@ struct RuleBookTests {
     let log = InMemoryLogHandler()
     let book = RuleBook(directory: "/nie/ma/takiego/folderu")
     #expect(book.current(logger: Logger(label: "test") { _ in log }) == nil)
-    #expect(log.entries.contains { "\($0.message)".contains("every mail is unclassified") })
+    #expect(log.entries.contains { "\($0.message)".contains("nothing is in force") })
   }
 }
