@@ -206,3 +206,42 @@ struct ReplyTests {
     #expect(snapshot == expected, "the reply changed; if that is intended, record the snapshots again")
   }
 }
+
+@Suite("Templates and policy files: mistakes are caught when loading")
+struct TemplateLoadingTests {
+  @Test("an unknown variable, a partial and an unclosed section are errors with their place")
+  func templateErrors() {
+    let (book, diagnostics) = TemplateBook.parse([
+      ("t/covered.pl.mustache", "Dzień dobry,\nfirma {{compny}} ma {{seats}}.\n"),
+      ("t/other.pl.mustache", "{{> stopka}}\n"),
+      ("t/unknown.pl.mustache", "{{#hotline}}Infolinia {{hotline}}\n"),
+    ])
+    #expect(book == nil)
+    let text = diagnostics.map(\.description).joined(separator: "\n")
+    #expect(
+      text.contains("t/covered.pl.mustache:2:7: error: unknown variable 'compny' (did you mean 'company'?)"), "\(text)")
+    #expect(text.contains("t/other.pl.mustache:1:1: error: '{{> stopka}}': partials"), "\(text)")
+    #expect(text.contains("t/unknown.pl.mustache"), "\(text)")
+  }
+
+  @Test("policy.rules: values are checked, unknown keys get a suggestion")
+  func policyErrors() {
+    let (policy, diagnostics) = Policy.parse(
+      "price-per-seat: czterysta\nmonthly-hour: 8\nclosed-days: 2026-12-31, 2026-13-01\n", file: "policy.rules")
+    #expect(policy == nil)
+    let text = diagnostics.map(\.description).joined(separator: "\n")
+    #expect(text.contains("policy.rules:1:1: error: price-per-seat must be a whole number"))
+    #expect(text.contains("policy.rules:2:1: error: unknown key 'monthly-hour' (did you mean 'monthly-hours'?)"))
+    #expect(text.contains("policy.rules:3:1: error: '2026-13-01' is not a date"))
+    let (good, _) = Policy.parse("price-per-seat: 450\nclosed-days: 2026-12-31\n", file: "policy.rules")
+    #expect(good?.pricePerSeat == 450)
+    #expect(good?.closedDays == [LocalDay(year: 2026, month: 12, day: 31)])
+  }
+
+  @Test("the shipped policy and all sixteen templates load without a word of complaint")
+  func shipped() {
+    let (setup, diagnostics) = DeskSetup.load(rulesDirectory: shippedRules)
+    #expect(setup != nil)
+    #expect(diagnostics.isEmpty, "\(diagnostics)")
+  }
+}
