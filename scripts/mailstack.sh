@@ -179,6 +179,7 @@ virtual_alias_domains = customers.example.test
 virtual_alias_maps = regexp:$dir/postfix/virtual
 smtpd_relay_restrictions = permit_mynetworks, reject
 smtputf8_enable = yes
+message_size_limit = 52428800
 maillog_file = /dev/stdout
 smtpd_tls_cert_file = $dir/cert.pem
 smtpd_tls_key_file = $dir/key.pem

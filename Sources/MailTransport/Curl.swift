@@ -69,6 +69,25 @@ private let readFromSource: curl_read_callback = { buffer, size, count, context 
   return length
 }
 
+/// The server's reply lines of the last transfer (SMTP's "250 2.0.0 Ok:
+/// queued as …", "550 5.1.1 … User unknown"), kept for logs and errors.
+final class ServerLines {
+  var lines: [String] = []
+
+  var last: String? { lines.last }
+}
+
+private let appendServerLines: curl_debug_callback = { _, type, data, size, context in
+  guard type == CURLINFO_HEADER_IN, let context, let data else { return 0 }
+  let lines = Unmanaged<ServerLines>.fromOpaque(context).takeUnretainedValue()
+  let text = String(decoding: UnsafeRawBufferPointer(start: data, count: size), as: UTF8.self)
+  for line in text.split(whereSeparator: \.isNewline) where !line.isEmpty {
+    lines.lines.append(String(line.prefix(500)))
+    if lines.lines.count > 50 { lines.lines.removeFirst(lines.lines.count - 50) }
+  }
+  return 0
+}
+
 /// One libcurl easy handle. Not thread-safe and not Sendable on purpose: it
 /// lives inside an actor running on a `ThreadExecutor`. Reusing the handle
 /// reuses its connection, so one login serves many commands.
@@ -110,6 +129,14 @@ final class CurlHandle {
     } else {
       _ = sb_setopt_string(raw, option, nil)
     }
+  }
+
+  /// Collects the server's reply lines into `lines` (needs CURLOPT_VERBOSE;
+  /// nothing is printed). The object must outlive the handle's transfers.
+  func collectServerLines(into lines: ServerLines) {
+    _ = sb_setopt_long(raw, CURLOPT_VERBOSE, 1)
+    _ = sb_setopt_debug_function(raw, appendServerLines)
+    _ = sb_setopt_pointer(raw, CURLOPT_DEBUGDATA, Unmanaged.passUnretained(lines).toOpaque())
   }
 
   func set(_ option: CURLoption, offset value: Int64) {

@@ -22,14 +22,21 @@ public actor IMAPClient {
   private let logger: Logger
   private let executor: ThreadExecutor
   private var handle: CurlHandle?
+  private var knownCapabilities: Set<String>?
+  /// Use MOVE when the server offers it; false forces the COPY/EXPUNGE path (for tests).
+  private let useMove: Bool
 
   public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
-  public init(endpoint: ServerEndpoint, account: Account, options: TransportOptions = .init(), logger: Logger) {
+  public init(
+    endpoint: ServerEndpoint, account: Account, options: TransportOptions = .init(), logger: Logger,
+    useMove: Bool = true
+  ) {
     self.endpoint = endpoint
     self.account = account
     self.options = options
     self.logger = logger
+    self.useMove = useMove
     self.executor = ThreadExecutor(name: "imap \(endpoint.host)")
   }
 
@@ -56,12 +63,32 @@ public actor IMAPClient {
     return status
   }
 
-  /// The UIDs above `uid`, ascending. The server may answer `n:*` with the
-  /// highest existing UID even when it is below `n`; those are filtered out.
+  /// How many UIDs one SEARCH covers: its answer stays a few KB, well under
+  /// the line and response limits libcurl enforces.
+  static let searchWindow: UInt32 = 1000
+  /// How many messages one metadata FETCH covers (libcurl 7.88.1 refuses a
+  /// custom command's answer over 300 KB: "Too large response headers").
+  static let fetchWindow = 500
+
+  /// The UIDs above `uid`, ascending, searched in windows of UIDs up to
+  /// UIDNEXT. The server may answer `n:*` with the highest existing UID even
+  /// when it is below `n`; those are filtered out.
   public func uids(in mailbox: String, uidValidity: UInt32, above uid: UInt32) throws(IMAPError) -> [UInt32] {
-    let text = try command(
-      "UID SEARCH UID \(uid &+ 1):*", in: (mailbox, uidValidity), operation: "searching \(mailbox)")
-    return Array(Set(IMAPResponses.searchResults(text).filter { $0 > uid })).sorted()
+    let operation = "searching \(mailbox)"
+    let status = try status(of: mailbox)
+    guard status.uidValidity == uidValidity else {
+      throw error(.uidValidityChanged, operation: operation, detail: "UIDVALIDITY is now \(status.uidValidity ?? 0)")
+    }
+    var found: Set<UInt32> = []
+    var start = uid &+ 1
+    let end = status.uidNext ?? UInt32.max
+    repeat {
+      let last = end == UInt32.max ? "*" : "\(min(start &+ Self.searchWindow &- 1, end &- 1))"
+      let text = try command("UID SEARCH UID \(start):\(last)", in: (mailbox, uidValidity), operation: operation)
+      found.formUnion(IMAPResponses.searchResults(text).filter { $0 > uid })
+      start = start &+ Self.searchWindow
+    } while end != UInt32.max && start < end && start > uid
+    return found.sorted()
   }
 
   /// UIDs of the messages whose header `name` contains `value`.
@@ -78,28 +105,73 @@ public actor IMAPClient {
 
   /// Flags, size and arrival time of the given messages.
   public func metadata(in mailbox: String, uidValidity: UInt32, uids: [UInt32]) throws(IMAPError) -> [MessageMetadata] {
-    guard !uids.isEmpty else { return [] }
-    let text = try command(
-      "UID FETCH \(Self.sequenceSet(uids)) (UID FLAGS RFC822.SIZE INTERNALDATE)", in: (mailbox, uidValidity),
-      operation: "reading message flags in \(mailbox)")
-    return IMAPResponses.fetchResults(text).sorted { $0.uid < $1.uid }
+    let sorted = Array(Set(uids)).sorted()
+    var results: [MessageMetadata] = []
+    for start in stride(from: 0, to: sorted.count, by: Self.fetchWindow) {
+      let batch = sorted[start..<min(start + Self.fetchWindow, sorted.count)]
+      let text = try command(
+        "UID FETCH \(Self.sequenceSet(Array(batch))) (UID FLAGS RFC822.SIZE INTERNALDATE)", in: (mailbox, uidValidity),
+        operation: "reading message flags in \(mailbox)")
+      results += IMAPResponses.fetchResults(text)
+    }
+    return results.sorted { $0.uid < $1.uid }
   }
 
   /// The complete raw message, byte for byte. The fetch sets `\Seen`; if the
   /// message was unread before, it is marked unread again, because staff
   /// rely on the unread marks.
   public func fetchMessage(in mailbox: String, uidValidity: UInt32, uid: UInt32) throws(IMAPError) -> [UInt8] {
+    try fetchMessage(in: mailbox, uidValidity: uidValidity, uid: uid, limit: nil).bytes
+  }
+
+  /// A message, or only its first `limit` bytes when it is larger (a 40 MB
+  /// mail with attachments: the headers and the text are at the start, which
+  /// is what classifying needs). `\Seen` is left as it was.
+  public func fetchMessage(
+    in mailbox: String, uidValidity: UInt32, uid: UInt32, limit: Int?
+  ) throws(IMAPError)
+    -> FetchedMessage
+  {
     let operation = "fetching message UID \(uid) from \(mailbox)"
     let before = try metadata(in: mailbox, uidValidity: uidValidity, uids: [uid])
     guard let flags = before.first(where: { $0.uid == uid }) else {
       throw error(.messageMissing, operation: operation, detail: "")
     }
-    let path = "\(ServerEndpoint.encodeSegment(mailbox));UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
+    var path = "\(ServerEndpoint.encodeSegment(mailbox));UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
+    let partial = limit.map { limit in (flags.size ?? 0) > limit } ?? false
+    if partial, let limit { path += "/;PARTIAL=0.\(limit)" }
     let bytes = try transfer(path: path, customRequest: nil, operation: operation)
     if !flags.isSeen {
       try store(in: mailbox, uidValidity: uidValidity, uids: [uid], flags: ["\\Seen"], add: false)
     }
-    return bytes
+    return FetchedMessage(bytes: bytes, size: flags.size ?? bytes.count, isPartial: partial)
+  }
+
+  /// What the server says it can do (`IDLE`, `MOVE`, `UIDPLUS`…), upper-cased; asked once per connection.
+  public func capabilities() throws(IMAPError) -> Set<String> {
+    if let known = knownCapabilities { return known }
+    let text = try command("CAPABILITY", in: nil, operation: "asking the server's capabilities")
+    var found: Set<String> = []
+    for values in IMAPResponses.untaggedLines(text) where values.first?.text?.uppercased() == "CAPABILITY" {
+      for value in values.dropFirst() { if let word = value.text { found.insert(word.uppercased()) } }
+    }
+    knownCapabilities = found
+    return found
+  }
+
+  /// Stores a message in a mailbox (our reply in Sent, for staff and for
+  /// finding it again after a crash).
+  public func append(_ message: [UInt8], to mailbox: String) throws(IMAPError) {
+    let handle = connection()
+    handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(mailbox)))
+    handle.set(CURLOPT_CUSTOMREQUEST, nil)
+    let result = handle.perform(sink: ByteSink(limit: 1 << 16), source: ByteSource(message))
+    handle.set(CURLOPT_UPLOAD, false)
+    if case .failure(let failure) = result {
+      let error = classify(failure, sink: ByteSink(limit: 0), operation: "appending a message to \(mailbox)")
+      if !error.keepsConnection { self.handle = nil }
+      throw error
+    }
   }
 
   /// Adds or removes flags or keywords (`\Seen`, `$SupportbotReplied`).
@@ -127,12 +199,25 @@ public actor IMAPClient {
     }
   }
 
-  /// Moves messages to another mailbox (RFC 6851 MOVE).
+  /// Moves messages to another mailbox: RFC 6851 MOVE when the server has
+  /// it, else COPY, `\Deleted` and UID EXPUNGE of exactly those messages
+  /// (UIDPLUS); without either nothing is moved, rather than expunging
+  /// messages someone else marked deleted.
   public func move(from mailbox: String, uidValidity: UInt32, uids: [UInt32], to target: String) throws(IMAPError) {
     guard !uids.isEmpty else { return }
-    _ = try command(
-      "UID MOVE \(Self.sequenceSet(uids)) \(try quoted(target))", in: (mailbox, uidValidity),
-      operation: "moving messages from \(mailbox) to \(target)")
+    let operation = "moving messages from \(mailbox) to \(target)"
+    let set = Self.sequenceSet(uids)
+    let capabilities = try capabilities()
+    if capabilities.contains("MOVE"), useMove {
+      _ = try command("UID MOVE \(set) \(try quoted(target))", in: (mailbox, uidValidity), operation: operation)
+      return
+    }
+    guard capabilities.contains("UIDPLUS") else {
+      throw error(.commandRefused, operation: operation, detail: "the server supports neither MOVE nor UIDPLUS")
+    }
+    _ = try command("UID COPY \(set) \(try quoted(target))", in: (mailbox, uidValidity), operation: operation)
+    try store(in: mailbox, uidValidity: uidValidity, uids: uids, flags: ["\\Deleted"], add: true)
+    _ = try command("UID EXPUNGE \(set)", in: (mailbox, uidValidity), operation: operation)
   }
 
   // MARK: - Plumbing
@@ -170,6 +255,7 @@ public actor IMAPClient {
       let error = classify(failure, sink: sink, operation: operation)
       if !error.keepsConnection {
         self.handle = nil  // start over with a fresh connection next time
+        knownCapabilities = nil
       }
       throw error
     }

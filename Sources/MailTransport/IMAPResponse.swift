@@ -15,6 +15,14 @@ public struct MailboxStatus: Sendable, Equatable {
   }
 }
 
+/// A fetched message; `isPartial` when only its beginning was read.
+public struct FetchedMessage: Sendable, Equatable {
+  public var bytes: [UInt8]
+  /// The whole message's size as the server reported it.
+  public var size: Int
+  public var isPartial: Bool
+}
+
 /// One message's metadata from `UID FETCH … (UID FLAGS RFC822.SIZE INTERNALDATE)`.
 public struct MessageMetadata: Sendable, Equatable {
   public var uid: UInt32

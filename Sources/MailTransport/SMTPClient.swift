@@ -6,6 +6,8 @@ import Logging
 public struct SMTPReceipt: Sendable, Equatable {
   /// The final reply code to the end of DATA (250).
   public var code: Int
+  /// The server's words, e.g. "250 2.0.0 Ok: queued as 4F2A1B3C4D".
+  public var text: String
 }
 
 /// An SMTP submission client over libcurl. Like `IMAPClient`, it runs on its
@@ -20,6 +22,8 @@ public actor SMTPClient {
   private let logger: Logger
   private let executor: ThreadExecutor
   private var handle: CurlHandle?
+  /// The server's reply lines; lives as long as the client, handles come and go.
+  private let serverLines = ServerLines()
 
   public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
@@ -45,6 +49,7 @@ public actor SMTPClient {
     guard !recipients.isEmpty else { throw error(.invalidRequest, detail: "no recipient") }
     let handle = connection()
     handle.set(CURLOPT_MAIL_FROM, "<\(envelopeSender ?? "")>")
+    serverLines.lines.removeAll()
     let started = ContinuousClock.now
     let result = handle.perform(
       sink: ByteSink(limit: 1 << 16), source: ByteSource(message), recipients: recipients.map { "<\($0)>" })
@@ -57,10 +62,14 @@ public actor SMTPClient {
       ])
     switch result {
     case .success:
-      return SMTPReceipt(code: code)
+      return SMTPReceipt(code: code, text: serverLines.last ?? "")
     case .failure(let failure):
       self.handle = nil  // the SMTP transaction state is unknown: start over
-      let detail = failure.redactedText(account?.password)
+      // The server's own words say more than libcurl's ("RCPT failed: 550").
+      var detail = failure.redactedText(account?.password)
+      if (400..<600).contains(code), let words = serverLines.lines.last(where: { $0.hasPrefix(String(code)) }) {
+        detail = words
+      }
       if (400..<500).contains(code) { throw error(.rejectedTemporarily(code: code), detail: detail) }
       if (500..<600).contains(code) {
         // 535 and friends come from AUTH: a login problem, not a rejected message.
@@ -78,6 +87,7 @@ public actor SMTPClient {
     if let handle { return handle }
     let handle = CurlHandle()
     handle.configure(endpoint: endpoint, account: account, options: options)
+    handle.collectServerLines(into: serverLines)
     // For SMTP the URL path is the name we give in EHLO.
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(options.heloName)))
     self.handle = handle

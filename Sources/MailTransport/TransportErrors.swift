@@ -192,6 +192,10 @@ extension CurlHandle {
       set(CURLOPT_PASSWORD, account.password.value)
       set(CURLOPT_SASL_IR, true)
     }
+    // libcurl 7.88.1 clips any response line longer than half this buffer to
+    // 40 bytes ("Excessive server response line length"): with the default
+    // 16 KB a UID SEARCH answer of ~1,500 UIDs lost all but the first few.
+    set(CURLOPT_BUFFERSIZE, 512 * 1024)
     set(CURLOPT_CONNECTTIMEOUT, options.connectTimeout)
     set(CURLOPT_LOW_SPEED_LIMIT, 1)
     set(CURLOPT_LOW_SPEED_TIME, options.stallTimeout)

@@ -114,7 +114,9 @@ public struct Engine: Sendable {
         categoryTitles: Dictionary(
           (classifier?.rules.categories ?? []).map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first }))
     }
-    let uids = try await imap.uids(in: mailbox, uidValidity: uidValidity, above: cursor.lastUID)
+    // STATUS is the cheap probe: when UIDNEXT says nothing arrived, no search at all.
+    let nothingNew = !isFirstStart && (status.uidNext.map { $0 <= cursor.lastUID &+ 1 } ?? false)
+    let uids = nothingNew ? [] : try await imap.uids(in: mailbox, uidValidity: uidValidity, above: cursor.lastUID)
     if !uids.isEmpty { logger.info("\(uids.count) new mail(s) in \(mailbox)") }
     for batch in stride(from: 0, to: uids.count, by: 200).map({ Array(uids[$0..<min($0 + 200, uids.count)]) }) {
       let metadata = try await imap.metadata(in: mailbox, uidValidity: uidValidity, uids: batch)
@@ -156,7 +158,7 @@ public struct Engine: Sendable {
     var log = logger
     log[metadataKey: "uid"] = "\(uid)"
 
-    guard let bytes = try await fetch(uid, in: cursor) else {
+    guard let fetched = try await fetch(uid, in: cursor) else {
       log.warning("mail vanished before it could be read")
       summary.skipped += 1
       if !dryRun {
@@ -168,8 +170,13 @@ public struct Engine: Sendable {
       }
       return
     }
-    let message = Message(parsing: bytes)
-    for warning in message.warnings { log.notice("parser: \(warning)") }
+    let message = Message(parsing: fetched.bytes)
+    if fetched.isPartial {
+      log.notice("a large mail: only its first \(fetched.bytes.count) of \(fetched.size) bytes were read")
+    }
+    for warning in message.warnings where !fetched.isPartial || !warning.contains("closing boundary") {
+      log.notice("parser: \(warning)")
+    }
     let recipient = message.replyAddress
     log[metadataKey: "from"] = "\(recipient?.address ?? "?")"
     let triage = classifier?.classify(TriageInput(message), explain: false)
@@ -280,9 +287,10 @@ public struct Engine: Sendable {
   }
 
   /// The raw mail, or nil when it was expunged since the search.
-  private func fetch(_ uid: UInt32, in cursor: MailboxCursor) async throws -> [UInt8]? {
+  private func fetch(_ uid: UInt32, in cursor: MailboxCursor) async throws -> FetchedMessage? {
     do {
-      return try await imap.fetchMessage(in: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid)
+      return try await imap.fetchMessage(
+        in: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid, limit: settings.fetchLimit)
     } catch {
       if error.reason == .messageMissing { return nil }
       throw error
@@ -294,11 +302,13 @@ public struct Engine: Sendable {
     guard let bytes = record.replyBytes, let recipient = record.replyRecipient else { return }
     record.attempts += 1
     do {
-      _ = try await smtp.send(envelopeSender: nil, recipients: [recipient], message: bytes)
+      let receipt = try await smtp.send(
+        envelopeSender: settings.envelopeSender, recipients: [recipient], message: bytes)
       record.status = .sent
       record.lastError = nil
       record.nextAttempt = nil
       summary.replied += 1
+      log.debug("accepted", metadata: ["smtp": "\(receipt.text)"])
     } catch {
       record.lastError = error.description
       if error.isTemporary, record.attempts <= retryDelays.count {
@@ -314,6 +324,17 @@ public struct Engine: Sendable {
     }
     record.updatedAt = now()
     try await store.save(record, advancing: nil)
+    if record.status == .sent, let folder = settings.sentFolder { await keepCopy(of: bytes, in: folder, log: log) }
+  }
+
+  /// A copy of the reply in the Sent folder, for staff and for telling after a
+  /// crash whether a reply went out. Failing here loses nothing: logged, not thrown.
+  private func keepCopy(of reply: [UInt8], in folder: String, log: Logger) async {
+    do {
+      try await imap.append(reply, to: folder)
+    } catch {
+      log.warning("could not store a copy of the reply", metadata: ["folder": "\(folder)", "error": "\(error)"])
+    }
   }
 
   /// Sends the replies whose retry time has come.

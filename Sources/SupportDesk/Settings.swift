@@ -20,6 +20,12 @@ public struct Settings: Sendable {
   public var rulesDirectory: String
   /// The customer list (CSV); nil: every sender is unknown.
   public var customersPath: String?
+  /// Where a copy of each reply goes (IMAP APPEND); nil: no copy.
+  public var sentFolder: String?
+  /// MAIL FROM of replies; nil: the null sender `<>` RFC 3834 recommends.
+  public var envelopeSender: String?
+  /// Larger mails are read only this far (headers and text come first).
+  public var fetchLimit: Int
   public var pollSeconds: Int
   /// On the first start on a mailbox, unread mail younger than this is
   /// answered; everything older is recorded as history and left alone.
@@ -39,6 +45,9 @@ public struct Settings: Sendable {
     ("SUPPORTBOT_STATE", "the state database file (default: ./supportbot.sqlite)"),
     ("SUPPORTBOT_RULES", "the rules folder (default: ./rules)"),
     ("SUPPORTBOT_CUSTOMERS", "the customer list, CSV (default: none, every sender unknown)"),
+    ("SUPPORTBOT_SENT_FOLDER", "where a copy of each reply is stored (default: Sent; 'none': no copy)"),
+    ("SUPPORTBOT_ENVELOPE_SENDER", "MAIL FROM of replies (default: the null sender <>)"),
+    ("SUPPORTBOT_FETCH_LIMIT_KB", "larger mails are read only this far (default: 1024)"),
     ("SUPPORTBOT_POLL_SECONDS", "seconds between polls of `run` (default: 60)"),
     ("SUPPORTBOT_FIRST_START_HOURS", "first start: answer unread mail of the last N hours (24)"),
   ]
@@ -46,7 +55,8 @@ public struct Settings: Sendable {
   public init(
     imap: ServerEndpoint, imapAccount: Account, smtp: ServerEndpoint, smtpAccount: Account?,
     transport: TransportOptions = .init(), botAddress: MailAddress, statePath: String, rulesDirectory: String = "rules",
-    customersPath: String? = nil, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600
+    customersPath: String? = nil, sentFolder: String? = "Sent", envelopeSender: String? = nil,
+    fetchLimit: Int = 1 << 20, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600
   ) {
     self.imap = imap
     self.imapAccount = imapAccount
@@ -57,6 +67,9 @@ public struct Settings: Sendable {
     self.statePath = statePath
     self.rulesDirectory = rulesDirectory
     self.customersPath = customersPath
+    self.sentFolder = sentFolder
+    self.envelopeSender = envelopeSender
+    self.fetchLimit = fetchLimit
     self.pollSeconds = pollSeconds
     self.firstStartWindow = firstStartWindow
   }
@@ -151,6 +164,13 @@ public struct Settings: Sendable {
     if let domain = botAddress?.domain, !domain.isEmpty { transport.heloName = domain }
     let pollSeconds = number("SUPPORTBOT_POLL_SECONDS", default: 60, range: 5...86_400)
     let windowHours = number("SUPPORTBOT_FIRST_START_HOURS", default: 24, range: 0...24 * 365)
+    let fetchLimitKB = number("SUPPORTBOT_FETCH_LIMIT_KB", default: 1024, range: 64...1 << 20)
+    let sentFolder = value("SUPPORTBOT_SENT_FOLDER") ?? "Sent"
+    let envelopeSender = value("SUPPORTBOT_ENVELOPE_SENDER")
+    if let envelopeSender, MailAddress.parseList(envelopeSender).first?.address != envelopeSender {
+      problems.append(
+        "SUPPORTBOT_ENVELOPE_SENDER is '\(envelopeSender)'; give a bare address, or leave it unset for <>")
+    }
 
     guard problems.isEmpty, let imap, let imapUser, let imapPassword, let smtp, let botAddress else {
       throw SettingsError(problems: problems)
@@ -160,6 +180,8 @@ public struct Settings: Sendable {
       smtpAccount: smtpUser.flatMap { user in smtpPassword.map { Account(user: user, password: $0) } },
       transport: transport, botAddress: botAddress, statePath: value("SUPPORTBOT_STATE") ?? "supportbot.sqlite",
       rulesDirectory: value("SUPPORTBOT_RULES") ?? "rules", customersPath: value("SUPPORTBOT_CUSTOMERS"),
+      sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, envelopeSender: envelopeSender,
+      fetchLimit: fetchLimitKB << 10,
       pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600)
   }
 }

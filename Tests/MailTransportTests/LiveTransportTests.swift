@@ -196,3 +196,130 @@ struct MailStackPresence {
     }
   }
 }
+
+/// The IMAP paths beyond reading: capabilities, APPEND, MOVE and its
+/// COPY/EXPUNGE fallback, partial fetches of big mails, large mailboxes.
+@Suite("IMAP mailbox work against the local stack", .enabled(if: MailStack.isAvailable))
+struct LiveMailboxTests {
+  let stack = MailStack.current!
+  let account = MailStack.otherCustomer
+
+  func folder(_ client: IMAPClient, _ name: String) async throws -> String {
+    let folder = "\(name)-\(UUID().uuidString.prefix(8))"
+    try await client.createMailbox(folder)
+    return folder
+  }
+
+  @Test("Dovecot offers what the bot uses: IDLE, MOVE, UIDPLUS")
+  func capabilities() async throws {
+    let capabilities = try await stack.imap(account).capabilities()
+    #expect(capabilities.isSuperset(of: ["IDLE", "MOVE", "UIDPLUS"]), "\(capabilities)")
+  }
+
+  @Test("APPEND stores a message byte for byte, unread")
+  func append() async throws {
+    let client = try stack.imap(account)
+    let sent = try await folder(client, "Sent")
+    let id = uniqueMessageID()
+    let raw = customerMail(
+      from: MailStack.support, to: account, subject: "Kopia odpowiedzi", body: "Treść", messageID: id)
+    try await client.append(raw, to: sent)
+    let validity = try #require(try await client.status(of: sent).uidValidity)
+    let uids = try await client.uids(in: sent, uidValidity: validity, header: "Message-ID", contains: id)
+    try #require(uids.count == 1)
+    #expect(try await client.fetchMessage(in: sent, uidValidity: validity, uid: uids[0]) == raw)
+  }
+
+  @Test("MOVE, and the COPY + \\Deleted + UID EXPUNGE path for servers without it", arguments: [true, false])
+  func move(useMove: Bool) async throws {
+    let client = IMAPClient(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap),
+      account: Account(user: account, password: Secret(stack.password)), options: stack.options,
+      logger: MailStack.logger, useMove: useMove)
+    let source = try await folder(client, "Move-From")
+    let target = try await folder(client, "Move-To")
+    let ids = [uniqueMessageID(), uniqueMessageID(), uniqueMessageID()]
+    for id in ids {
+      try await client.append(
+        customerMail(from: "a@b.pl", to: account, subject: "x", body: "x", messageID: id), to: source)
+    }
+    let sourceValidity = try #require(try await client.status(of: source).uidValidity)
+    let all = try await client.uids(in: source, uidValidity: sourceValidity, above: 0)
+    try await client.move(from: source, uidValidity: sourceValidity, uids: Array(all.prefix(2)), to: target)
+    #expect(try await client.uids(in: source, uidValidity: sourceValidity, above: 0) == [all[2]])
+    let targetValidity = try #require(try await client.status(of: target).uidValidity)
+    #expect(
+      try await client.uids(in: target, uidValidity: targetValidity, header: "Message-ID", contains: ids[0]).count == 1)
+    #expect(try await client.status(of: target).messages == 2)
+  }
+
+  @Test("a 30 MB mail is read only as far as the limit, headers and text included")
+  func partialFetch() async throws {
+    let id = uniqueMessageID()
+    let attachment = TransferEncoding.encodeBase64([UInt8](repeating: 0x42, count: 22 << 20))
+    var lines: [String] = []
+    var index = attachment.startIndex
+    while index < attachment.endIndex {
+      let end = attachment.index(index, offsetBy: 76, limitedBy: attachment.endIndex) ?? attachment.endIndex
+      lines.append(String(attachment[index..<end]))
+      index = end
+    }
+    let raw = Array(
+      ([
+        "From: Jan <jan@firma.pl>", "To: \(account)", "Subject: =?UTF-8?Q?Du=C5=BCy_za=C5=82=C4=85cznik?=",
+        "Message-ID: \(id)", "MIME-Version: 1.0", "Content-Type: multipart/mixed; boundary=b1", "", "--b1",
+        "Content-Type: text/plain; charset=UTF-8", "", "W załączniku baza do analizy.", "--b1",
+        "Content-Type: application/octet-stream; name=baza.fdb", "Content-Transfer-Encoding: base64", "",
+      ] + lines + ["--b1--", ""]).joined(separator: "\r\n").utf8)
+    #expect(raw.count > 30_000_000)
+    try await stack.inject(raw, from: "jan@firma.pl", to: [account])
+    _ = try await stack.waitForMessages(account, header: "Message-ID", contains: id, timeout: .seconds(60))
+    let client = try stack.imap(account)
+    let validity = try #require(try await client.status(of: "INBOX").uidValidity)
+    let uid = try #require(
+      try await client.uids(in: "INBOX", uidValidity: validity, header: "Message-ID", contains: id).first)
+    let fetched = try await client.fetchMessage(in: "INBOX", uidValidity: validity, uid: uid, limit: 1 << 20)
+    #expect(fetched.isPartial)
+    #expect(fetched.bytes.count == 1 << 20)
+    #expect(fetched.size > 30_000_000)
+    let message = Message(parsing: fetched.bytes)
+    #expect(message.subject == "Duży załącznik")
+    #expect(message.text.contains("W załączniku baza do analizy."))
+    #expect(message.attachments.first?.filename == "baza.fdb")
+  }
+
+  @Test("a mailbox of 2,000 messages: after 3 new arrivals the search returns exactly those 3")
+  func largeMailbox() async throws {
+    let client = try stack.imap(account)
+    let big = try await folder(client, "Big")
+    for number in 0..<2000 {
+      try await client.append(
+        Array("From: a@b.pl\r\nSubject: \(number)\r\nMessage-ID: <big-\(number)@b.pl>\r\n\r\nx\r\n".utf8), to: big)
+    }
+    let validity = try #require(try await client.status(of: big).uidValidity)
+    let last = try #require(try await client.uids(in: big, uidValidity: validity, above: 0).last)
+    let fresh = (0..<3).map { "<new-\($0)-\(UUID().uuidString)@b.pl>" }
+    for id in fresh { try await client.append(Array("From: a@b.pl\r\nMessage-ID: \(id)\r\n\r\nnew\r\n".utf8), to: big) }
+    let found = try await client.uids(in: big, uidValidity: validity, above: last)
+    #expect(found.count == 3, "last \(last), found \(found)")
+    let metadata = try await client.metadata(in: big, uidValidity: validity, uids: found)
+    #expect(metadata.map(\.uid) == found)
+    #expect(try await client.status(of: big).messages == 2003)
+  }
+
+  @Test("SMTP keeps the server's words: 'queued as' on success, the reason of a refusal")
+  func smtpWords() async throws {
+    let smtp = try stack.submission(MailStack.support)
+    let receipt = try await smtp.send(
+      envelopeSender: nil, recipients: [account],
+      message: customerMail(from: MailStack.support, to: account, subject: "x", body: "x"))
+    #expect(receipt.text.contains("queued as"), "\(receipt.text)")
+    await #expect {
+      try await smtp.send(
+        envelopeSender: nil, recipients: ["nikt@example.test"],
+        message: customerMail(from: MailStack.support, to: "nikt@example.test", subject: "x", body: "x"))
+    } throws: { error in
+      "\(error)".contains("User unknown")
+    }
+  }
+}
