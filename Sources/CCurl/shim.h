@@ -52,6 +52,10 @@ static inline CURLcode sb_getinfo_string(CURL *handle, CURLINFO info, char **val
   return curl_easy_getinfo(handle, info, value);
 }
 
+static inline CURLcode sb_getinfo_socket(CURL *handle, curl_socket_t *socket) {
+  return curl_easy_getinfo(handle, CURLINFO_ACTIVESOCKET, socket);
+}
+
 // The size of the buffer CURLOPT_ERRORBUFFER writes into.
 static inline size_t sb_error_buffer_size(void) { return CURL_ERROR_SIZE; }
 

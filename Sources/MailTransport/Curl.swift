@@ -184,6 +184,53 @@ final class CurlHandle {
       ))
   }
 
+  /// After a CURLOPT_CONNECT_ONLY transfer: sends raw bytes on the connection.
+  func send(_ bytes: [UInt8]) -> CURLcode {
+    var offset = 0
+    while offset < bytes.count {
+      var sent = 0
+      let code = bytes[offset...].withUnsafeBytes { curl_easy_send(raw, $0.baseAddress, $0.count, &sent) }
+      if code == CURLE_AGAIN {
+        _ = waitForSocket(writable: true, milliseconds: 1000)
+        continue
+      }
+      guard code == CURLE_OK else { return code }
+      offset += sent
+    }
+    return CURLE_OK
+  }
+
+  /// After a CURLOPT_CONNECT_ONLY transfer: whatever bytes are there now
+  /// (empty when none), or the error that ended the connection.
+  func receiveAvailable() -> Result<[UInt8], CurlFailure> {
+    var collected: [UInt8] = []
+    var buffer = [UInt8](repeating: 0, count: 16_384)
+    while true {
+      var received = 0
+      let code = buffer.withUnsafeMutableBytes { curl_easy_recv(raw, $0.baseAddress, $0.count, &received) }
+      if code == CURLE_AGAIN { return .success(collected) }
+      guard code == CURLE_OK else {
+        return .failure(
+          CurlFailure(
+            code: Int(code.rawValue), summary: String(cString: curl_easy_strerror(code)), detail: "", responseCode: 0))
+      }
+      if received == 0 {
+        return .failure(
+          CurlFailure(
+            code: CurlCode.gotNothing, summary: "the server closed the connection", detail: "", responseCode: 0))
+      }
+      collected += buffer[..<received]
+    }
+  }
+
+  /// Waits until the connection's socket is readable (or writable); false on timeout.
+  func waitForSocket(writable: Bool = false, milliseconds: Int32) -> Bool {
+    var socket: curl_socket_t = -1
+    guard sb_getinfo_socket(raw, &socket) == CURLE_OK, socket >= 0 else { return false }
+    var descriptor = pollfd(fd: socket, events: Int16(writable ? POLLOUT : POLLIN), revents: 0)
+    return poll(&descriptor, 1, milliseconds) > 0
+  }
+
   /// The last numeric reply of the server (SMTP: the final reply to DATA).
   var responseCode: Int {
     var value = 0

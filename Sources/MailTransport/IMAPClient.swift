@@ -22,6 +22,8 @@ public actor IMAPClient {
   private let logger: Logger
   private let executor: ThreadExecutor
   private var handle: CurlHandle?
+  /// The server's lines of the current transfer, for its own words when it says no.
+  private let serverLines = ServerLines()
   private var knownCapabilities: Set<String>?
   /// Use MOVE when the server offers it; false forces the COPY/EXPUNGE path (for tests).
   private let useMove: Bool
@@ -46,8 +48,14 @@ public actor IMAPClient {
   // MARK: - Commands
 
   /// STATUS: the cheap look at a mailbox (message count, UIDNEXT, UIDVALIDITY) without selecting it.
+  ///
+  /// A NOOP goes first: on a reused connection the mailbox may still be
+  /// selected, and Dovecot answers STATUS (and SEARCH) on the selected mailbox
+  /// from the session's view, which only takes in new mail at a NOOP. Without
+  /// it a long-running bot would never see mail that arrived after its first pass.
   public func status(of mailbox: String) throws(IMAPError) -> MailboxStatus {
     let text: String
+    _ = try command("NOOP", in: nil, operation: "asking for news on \(mailbox)")
     do {
       text = try command(
         "STATUS \(try quoted(mailbox)) (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)", in: nil,
@@ -165,6 +173,7 @@ public actor IMAPClient {
     let handle = connection()
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(mailbox)))
     handle.set(CURLOPT_CUSTOMREQUEST, nil)
+    serverLines.lines.removeAll()
     let result = handle.perform(sink: ByteSink(limit: 1 << 16), source: ByteSource(message))
     handle.set(CURLOPT_UPLOAD, false)
     if case .failure(let failure) = result {
@@ -240,6 +249,7 @@ public actor IMAPClient {
     // Always set (or reset) the custom request: a leftover one would turn a URL fetch into it.
     handle.set(CURLOPT_CUSTOMREQUEST, customRequest)
     let sink = ByteSink(limit: options.maxMessageBytes)
+    serverLines.lines.removeAll()
     let started = ContinuousClock.now
     let result = handle.perform(sink: sink)
     logger.trace(
@@ -265,30 +275,15 @@ public actor IMAPClient {
     if let handle { return handle }
     let handle = CurlHandle()
     handle.configure(endpoint: endpoint, account: account, options: options)
+    handle.collectServerLines(into: serverLines)
     self.handle = handle
     return handle
   }
 
   private func classify(_ failure: CurlFailure, sink: ByteSink, operation: String) -> IMAPError {
-    let detail = failure.redactedText(account.password)
-    // libcurl 7.88.1 reports a failed SELECT as CURLE_LOGIN_DENIED ("Select failed"):
-    // the login worked, the mailbox is the problem.
-    if failure.code == CurlCode.loginDenied, failure.detail.localizedCaseInsensitiveContains("select") {
-      return error(.mailboxMissing, operation: operation, detail: detail)
-    }
-    if let problem = ConnectionProblem(failure) {
-      return error(.connection(problem), operation: operation, detail: detail)
-    }
-    let reason: IMAPError.Reason =
-      switch failure.code {
-      case CurlCode.writeError where sink.overflowed: .messageTooLarge(limit: options.maxMessageBytes)
-      case CurlCode.remoteFileNotFound where failure.detail.localizedCaseInsensitiveContains("UIDVALIDITY"):
-        .uidValidityChanged
-      case CurlCode.remoteFileNotFound: .messageMissing
-      case CurlCode.quoteError: .commandRefused
-      case CurlCode.malformedURL, CurlCode.unsupportedProtocol: .invalidRequest
-      default: .other(curlCode: failure.code)
-      }
+    let (reason, detail) = IMAPError.classify(
+      failure, serverLines: serverLines.lines, password: account.password, overflowed: sink.overflowed,
+      limit: options.maxMessageBytes)
     return error(reason, operation: operation, detail: detail)
   }
 

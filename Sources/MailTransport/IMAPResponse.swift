@@ -57,9 +57,35 @@ enum IMAPValue: Equatable {
   }
 }
 
+/// The server's own words when it said no: a tagged NO or BAD, or an
+/// untagged BYE. `code` is the RFC 5530 response code, e.g. `LIMIT`.
+struct IMAPRefusal: Equatable {
+  var code: String?
+  var text: String
+}
+
 /// Parsers for the untagged lines libcurl passes on for custom commands.
 /// Pure functions of text, tested without a server.
 enum IMAPResponses {
+  /// The last refusal among the server's lines, if any.
+  static func refusal(in lines: [String]) -> IMAPRefusal? {
+    for line in lines.reversed() {
+      let words = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+      guard words.count == 3 else { continue }
+      let status = words[1].uppercased()
+      guard (words[0] != "*" && (status == "NO" || status == "BAD")) || (words[0] == "*" && status == "BYE") else {
+        continue
+      }
+      let text = words[2].trimmingCharacters(in: .whitespacesAndNewlines)
+      var code: String?
+      if text.hasPrefix("["), let end = text.firstIndex(of: "]") {
+        code = text[text.index(after: text.startIndex)..<end].split(separator: " ").first.map { $0.uppercased() }
+      }
+      return IMAPRefusal(code: code, text: text)
+    }
+    return nil
+  }
+
   /// The UIDs of every `* SEARCH` line.
   static func searchResults(_ text: String) -> [UInt32] {
     var uids: [UInt32] = []

@@ -8,6 +8,8 @@ public enum ConnectionProblem: Sendable, Equatable {
   case cannotConnect
   case tlsFailed
   case authenticationFailed
+  /// The login was turned away for now: too many connections, server busy.
+  case turnedAway
   case timedOut
   case connectionLost
   case protocolError
@@ -18,6 +20,7 @@ public enum ConnectionProblem: Sendable, Equatable {
     case .cannotConnect: "no connection could be made"
     case .tlsFailed: "the TLS connection could not be established or the certificate could not be verified"
     case .authenticationFailed: "the server refused the login"
+    case .turnedAway: "the server turned the login away for now"
     case .timedOut: "the server did not answer in time"
     case .connectionLost: "the connection broke off"
     case .protocolError: "the server's answer was not understood"
@@ -32,6 +35,8 @@ public enum ConnectionProblem: Sendable, Equatable {
     case .tlsFailed:
       "If the server uses a private certificate authority, point SUPPORTBOT_CA_FILE at its certificate; for STARTTLS the server must offer it."
     case .authenticationFailed: "Check \(prefix)_USER and \(prefix)_PASSWORD (or \(prefix)_PASSWORD_FILE)."
+    case .turnedAway:
+      "Its words above say why; often too many connections to this account from this address (Dovecot: mail_max_userip_connections). The bot tries again later."
     case .timedOut: "Check the network; the bot will try again on the next poll."
     case .connectionLost: "The bot will reconnect on the next attempt."
     case .protocolError: "Run again with --verbose and report the log."
@@ -108,6 +113,44 @@ public struct IMAPError: Error, Sendable, CustomStringConvertible {
     case .mailboxMissing: "Check the mailbox name in the path of SUPPORTBOT_IMAP_URL."
     default: nil
     }
+  }
+
+  /// What a failed libcurl transfer means. libcurl says "Login denied" both
+  /// for a wrong password and for a server that turns the login away (too many
+  /// connections), and for a failed SELECT; the server's own last refusal tells
+  /// them apart, and its words make the better detail.
+  static func classify(
+    _ failure: CurlFailure, serverLines: [String], password: Secret?, overflowed: Bool = false, limit: Int = 0
+  ) -> (reason: Reason, detail: String) {
+    let refusal = IMAPResponses.refusal(in: serverLines)
+    var detail = failure.redactedText(password)
+    if let refusal {
+      detail = refusal.text
+      if let password, !password.isEmpty {
+        detail = detail.replacingOccurrences(of: password.value, with: "<redacted>")
+      }
+    }
+    if failure.code == CurlCode.loginDenied {
+      // libcurl 7.88.1 reports a failed SELECT as CURLE_LOGIN_DENIED ("Select failed"):
+      // the login worked, the mailbox is the problem.
+      if failure.detail.localizedCaseInsensitiveContains("select") { return (.mailboxMissing, detail) }
+      // RFC 5530 codes for "not now": the password is fine.
+      if let code = refusal?.code, ["LIMIT", "UNAVAILABLE", "INUSE", "SERVERBUG"].contains(code) {
+        return (.connection(.turnedAway), detail)
+      }
+    }
+    if let problem = ConnectionProblem(failure) { return (.connection(problem), detail) }
+    let reason: Reason =
+      switch failure.code {
+      case CurlCode.writeError where overflowed: .messageTooLarge(limit: limit)
+      case CurlCode.remoteFileNotFound where failure.detail.localizedCaseInsensitiveContains("UIDVALIDITY"):
+        .uidValidityChanged
+      case CurlCode.remoteFileNotFound: .messageMissing
+      case CurlCode.quoteError: .commandRefused
+      case CurlCode.malformedURL, CurlCode.unsupportedProtocol: .invalidRequest
+      default: .other(curlCode: failure.code)
+      }
+    return (reason, detail)
   }
 
   /// Whether the connection is still in a known state after this error.

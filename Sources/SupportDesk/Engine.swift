@@ -137,6 +137,8 @@ public struct Engine: Sendable {
           continue
         }
         try await handle(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
+        // A stop request (SIGTERM) ends the pass here, after the mail in hand, never inside it.
+        try Task.checkCancellation()
       }
     }
     if !dryRun, cursor != stored { try await store.save(cursor: cursor) }

@@ -54,16 +54,69 @@ struct Run: AsyncParsableCommand {
       "supportbot starting\(dryRun ? " (dry run: nothing is sent, recorded or flagged)" : "")",
       metadata: ["imap": "\(settings.imap)", "user": "\(settings.imapAccount.user)", "smtp": "\(settings.smtp)"])
 
-    while true {
+    if once {
       do {
         let summary = try await engine.runOnce()
         logger.info("pass done: \(summary)")
       } catch let error as IMAPError {
-        if once { throw Failure(message: error.description) }
+        throw Failure(message: error.description)
+      }
+      return
+    }
+
+    // The service: a pass, then wait for new mail (IDLE, or the poll interval),
+    // until SIGTERM or SIGINT, which let the mail in hand finish.
+    let idler = IMAPIdler(
+      endpoint: settings.imap, account: settings.imapAccount, mailbox: engine.imap.defaultMailbox,
+      options: settings.transport, logger: logger)
+    let service = Task { try await Self.serve(engine: engine, idler: idler, settings: settings, logger: logger) }
+    let signals = [SIGTERM, SIGINT].map { number in
+      signal(number, SIG_IGN)
+      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+      source.setEventHandler {
+        logger.notice("stopping: the mail in hand is finished first")
+        service.cancel()
+      }
+      source.resume()
+      return source
+    }
+    defer { signals.forEach { $0.cancel() } }
+    do {
+      try await service.value
+    } catch is CancellationError {
+      await idler.close()
+      logger.notice("stopped")
+    }
+  }
+
+  private static func serve(engine: Engine, idler: IMAPIdler, settings: Settings, logger: Logger) async throws {
+    var useIdle = true
+    var failures = 0
+    while !Task.isCancelled {
+      do {
+        let summary = try await engine.runOnce()
+        logger.info("pass done: \(summary)")
+        failures = 0
+      } catch let error as IMAPError {
+        failures += 1
         logger.error("pass failed, will try again: \(error)")
       }
-      if once { return }
-      try await Task.sleep(for: .seconds(settings.pollSeconds))
+      try Task.checkCancellation()
+      // After failures, wait longer (up to 16 poll intervals) before the next attempt.
+      let wait = Duration.seconds(settings.pollSeconds * (1 << min(failures, 4)))
+      if useIdle, failures == 0 {
+        do {
+          _ = try await idler.waitForChange(timeout: wait)
+          continue
+        } catch let error where error.reason == .commandRefused {
+          logger.notice("the server has no IDLE: polling every \(settings.pollSeconds) s")
+          useIdle = false
+        } catch {
+          logger.warning("IDLE failed, polling until the next pass: \(error)")
+        }
+      }
+      try await Task.sleep(for: wait)
     }
+    throw CancellationError()
   }
 }

@@ -35,9 +35,9 @@ func runSupportbot(_ arguments: [String], environment: [String: String]) throws 
     errors: String(decoding: errorData, as: UTF8.self))
 }
 
-/// `supportbot run --once` as the admin runs it, against the support INBOX of
-/// the local stack. Serialized: these are the only tests that use that INBOX.
-@Suite("supportbot run --once against the local mail stack", .serialized, .enabled(if: MailStack.isAvailable))
+/// `supportbot run` as the admin runs it, against the support INBOX of the
+/// local stack. Serialized: these are the only tests that use that INBOX.
+@Suite("supportbot run against the local mail stack", .serialized, .enabled(if: MailStack.isAvailable))
 struct RunOnceTests {
   let stack = MailStack.current!
 
@@ -120,5 +120,39 @@ struct RunOnceTests {
     #expect(result.status == 78)
     #expect(result.errors.contains("SUPPORTBOT_IMAP_URL is not set"))
     #expect(result.errors.contains("SUPPORTBOT_SMTP_URL is not set"))
+  }
+
+  @Test("it answers a mail that arrives while it idles, and SIGTERM stops it cleanly")
+  func idleAndStop() async throws {
+    try await stack.archiveInbox(of: MailStack.support)
+    let state = FileManager.default.temporaryDirectory.appendingPathComponent("service-\(UUID().uuidString)/s.sqlite")
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: supportbotBinary)
+    process.arguments = ["run"]
+    process.environment = environment(statePath: state.path).merging([
+      "PATH": "/usr/bin:/bin", "SUPPORTBOT_POLL_SECONDS": "300",
+    ]) { _, new in new }
+    let errors = Pipe()
+    process.standardError = errors
+    process.standardOutput = FileHandle.nullDevice
+    try process.run()
+    defer { if process.isRunning { process.terminate() } }
+    try await Task.sleep(for: .seconds(2))  // the first pass, then IDLE
+
+    let customer = "idle-\(UUID().uuidString.prefix(8).lowercased())@customers.example.test"
+    let id = uniqueMessageID()
+    try await stack.inject(
+      customerMail(from: customer, subject: "Pilne", body: "Program nie działa.", messageID: id), from: customer,
+      to: [MailStack.support])
+    // The poll interval is 5 minutes: only IDLE can make the reply arrive this soon.
+    let replies = try await stack.waitForMessages(
+      MailStack.catchall, header: "In-Reply-To", contains: id, timeout: .seconds(20))
+    #expect(replies.count == 1)
+
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    let log = String(decoding: errors.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+    #expect(process.terminationStatus == 0, "\(log)")
+    #expect(log.contains("stopped"), "\(log)")
   }
 }

@@ -103,6 +103,41 @@ struct EndpointTests {
     }
   }
 
+  @Test(
+    "libcurl's 'Login denied' told apart by the server's own last refusal",
+    arguments: [
+      // Dovecot with too many connections from one address: the password is fine.
+      (
+        ["* OK ready", "A001 NO [LIMIT] Maximum number of connections from user+IP exceeded"], "Login denied",
+        IMAPError.Reason.connection(.turnedAway), "Maximum number of connections"
+      ),
+      (["A001 NO [UNAVAILABLE] Try later"], "Login denied", .connection(.turnedAway), "Try later"),
+      (
+        ["A001 NO [AUTHENTICATIONFAILED] Authentication failed."], "Login denied", .connection(.authenticationFailed),
+        "Authentication failed."
+      ),
+      (["A001 NO Login failed"], "Login denied", .connection(.authenticationFailed), "Login failed"),
+      ([], "Login denied", .connection(.authenticationFailed), "Login denied"),
+      (["* BYE [UNAVAILABLE] Shutting down"], "Login denied", .connection(.turnedAway), "Shutting down"),
+      // A failed SELECT is reported as "Login denied" too.
+      (["A003 NO Mailbox doesn't exist: Nie-Ma"], "Select failed", .mailboxMissing, "Mailbox doesn't exist"),
+      // A server that echoes the password never gets it into the detail.
+      (["A001 NO bad password hunter2"], "Login denied", .connection(.authenticationFailed), "<redacted>"),
+    ])
+  func loginRefusal(lines: [String], curlDetail: String, reason: IMAPError.Reason, detail: String) {
+    let failure = CurlFailure(code: CurlCode.loginDenied, summary: "Login denied", detail: curlDetail, responseCode: 0)
+    let result = IMAPError.classify(failure, serverLines: lines, password: Secret("hunter2"))
+    #expect(result.reason == reason)
+    #expect(result.detail.contains(detail), "\(result.detail)")
+    #expect(!result.detail.contains("hunter2"))
+  }
+
+  @Test("tagged OK lines and untagged data are not refusals")
+  func notRefusals() {
+    #expect(IMAPResponses.refusal(in: ["* 3 EXISTS", "A002 OK done", "* NO [ALERT] disk almost full"]) == nil)
+    #expect(IMAPResponses.refusal(in: ["A1 BAD", "x"]) == nil)
+  }
+
   @Test("a secret never shows when printed")
   func secretRedacted() {
     let account = Account(user: "support@example.test", password: Secret("hunter2"))

@@ -143,6 +143,21 @@ struct LiveTransportTests {
     #expect(above.isEmpty)
   }
 
+  @Test("a mail delivered while the connection has the mailbox selected is seen by the next STATUS and search")
+  func freshAfterSelect() async throws {
+    // Dovecot answers STATUS on the selected mailbox from the session's view,
+    // which only moves on a NOOP: a long-running bot would never see new mail.
+    let (client, validity, uid, _) = try await deliver(body: "Pierwsza")
+    let id = uniqueMessageID()
+    try await stack.inject(
+      customerMail(from: MailStack.customer, to: mailbox, subject: "Druga", body: "Druga", messageID: id),
+      from: MailStack.customer, to: [mailbox])
+    _ = try await stack.waitForMessages(mailbox, header: "Message-ID", contains: id)
+    let status = try await client.status(of: "INBOX")
+    #expect((status.uidNext ?? 0) > uid + 1)
+    #expect(try await client.uids(in: "INBOX", uidValidity: validity, above: uid).count >= 1)
+  }
+
   @Test("SMTP submission with STARTTLS and AUTH delivers, several messages on one connection")
   func submission() async throws {
     let smtp = try stack.submission(MailStack.support)
@@ -320,6 +335,46 @@ struct LiveMailboxTests {
         message: customerMail(from: MailStack.support, to: "nikt@example.test", subject: "x", body: "x"))
     } throws: { error in
       "\(error)".contains("User unknown")
+    }
+  }
+}
+
+@Suite("IMAP IDLE against the local stack", .enabled(if: MailStack.isAvailable))
+struct LiveIdleTests {
+  let stack = MailStack.current!
+
+  @Test("a mail delivered over SMTP wakes an idling client within seconds; it then idles again")
+  func idle() async throws {
+    let account = MailStack.otherCustomer
+    let idler = IMAPIdler(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap),
+      account: Account(user: account, password: Secret(stack.password)), mailbox: "INBOX", options: stack.options,
+      logger: MailStack.logger)
+    // Connect, EXAMINE, IDLE; other tests may deliver meanwhile, so drain what they caused.
+    while try await idler.waitForChange(timeout: .milliseconds(300)) {}
+    let started = ContinuousClock.now
+    try await stack.inject(
+      customerMail(from: "jan@firma.pl", to: account, subject: "IDLE", body: "Nowa wiadomość"), from: "jan@firma.pl",
+      to: [account])
+    #expect(try await idler.waitForChange(timeout: .seconds(10)))
+    let latency = ContinuousClock.now - started
+    print("IDLE reported the new mail after \(latency)")
+    #expect(latency < .seconds(10))
+    // Idling again works on the same connection.
+    _ = try await idler.waitForChange(timeout: .milliseconds(200))
+    await idler.close()
+  }
+
+  @Test("IDLE on a mailbox that does not exist is its own error")
+  func missingMailbox() async throws {
+    let idler = IMAPIdler(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap),
+      account: Account(user: MailStack.otherCustomer, password: Secret(stack.password)), mailbox: "Nie-Ma",
+      options: stack.options, logger: MailStack.logger)
+    await #expect {
+      try await idler.waitForChange(timeout: .seconds(1))
+    } throws: { error in
+      (error as? IMAPError)?.reason == .mailboxMissing
     }
   }
 }
