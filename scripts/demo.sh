@@ -31,6 +31,9 @@ export SUPPORTBOT_SMTP_URL="$MAILSTACK_SUBMISSION"
 export SUPPORTBOT_CA_FILE="$MAILSTACK_CA"
 export SUPPORTBOT_STATE="$stack/supportbot.sqlite"
 export SUPPORTBOT_CUSTOMERS=customers.example.csv
+# The local stack files what support@ sends in its Sent folder, as Gmail and
+# Microsoft 365 do: that settles any reply a crash interrupted.
+export SUPPORTBOT_SENT_COPY=server
 
 imap() { # user, mailbox path, [custom command]
   curl -sS --cacert "$MAILSTACK_CA" -u "$1:$MAILSTACK_PASSWORD" "$MAILSTACK_IMAPS/$2" ${3:+-X "$3"}

@@ -11,8 +11,11 @@
 # and demo scripts source them.
 #
 # Ports are BASE plus: 143 IMAP, 993 IMAPS, 25 SMTP (no auth, for injecting
-# customer mail), 587 submission (STARTTLS + AUTH PLAIN/LOGIN), 24 LMTP,
+# customer mail), 587 submission (STARTTLS + AUTH PLAIN/LOGIN), 588 the same
+# but one second slow to accept each message (for the crash test), 24 LMTP,
 # 12 Dovecot auth for Postfix SASL. BASE defaults to 10000.
+# Like Gmail, the server files a copy of what each account submits in its
+# Sent folder; Dovecot allows 50 connections per user and address.
 # Mailboxes (password "secret"): support@example.test, klient@example.test,
 # klient2@example.test, catchall@example.test. Mail to any other address @example.test
 # is refused at RCPT time (550 User unknown); every address @customers.example.test is delivered to catchall, so a
@@ -59,7 +62,7 @@ start() {
   install_missing
   stop
   local port
-  for port in $((base + 12)) $((base + 24)) $((base + 25)) $((base + 143)) $((base + 587)) $((base + 993)); do
+  for port in $((base + 12)) $((base + 24)) $((base + 25)) $((base + 143)) $((base + 587)) $((base + 588)) $((base + 993)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "mailstack: port $port is already in use, perhaps by a mail stack started from another folder;" \
            "stop that one (mailstack.sh stop ITS-DIR) or pick another BASE" >&2
@@ -147,6 +150,9 @@ service anvil {
 protocol lmtp {
   postmaster_address = postmaster@example.test
 }
+recipient_delimiter = +
+lmtp_save_to_detail_mailbox = yes
+lda_mailbox_autocreate = yes
 namespace inbox {
   inbox = yes
   separator = /
@@ -162,13 +168,20 @@ CONF
 
   sed "s|^smtp      inet.*smtpd\$|127.0.0.1:$((base + 25)) inet n - n - - smtpd|" \
       /usr/share/postfix/master.cf.dist > "$dir/postfix/master.cf"
-  cat >> "$dir/postfix/master.cf" <<CONF
-127.0.0.1:$((base + 587)) inet n - n - - smtpd
+  submission() { # port, extra smtpd options
+    cat <<CONF
+127.0.0.1:$1 inet n - n - - smtpd
   -o smtpd_tls_security_level=encrypt
   -o smtpd_sasl_auth_enable=yes
   -o smtpd_client_restrictions=permit_sasl_authenticated,reject
   -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+  -o smtpd_recipient_restrictions=check_sasl_access,texthash:$dir/postfix/sent_copies${2:-}
 CONF
+  }
+  submission $((base + 587)) >> "$dir/postfix/master.cf"
+  # The same, but it takes a second before accepting each message: the crash
+  # test kills the bot while a reply is in the server's hands.
+  submission $((base + 588)) $'\n  -o smtpd_end_of_data_restrictions=sleep,1' >> "$dir/postfix/master.cf"
   cat > "$dir/postfix/main.cf" <<CONF
 compatibility_level = 3.6
 queue_directory = $dir/spool
@@ -194,13 +207,18 @@ smtpd_tls_key_file = $dir/key.pem
 smtpd_tls_security_level = may
 smtpd_sasl_type = dovecot
 smtpd_sasl_path = inet:127.0.0.1:$((base + 12))
+recipient_delimiter = +
 CONF
   printf '/@customers\\.example\\.test$/ catchall@example.test\n' > "$dir/postfix/virtual"
   # Unknown users @example.test are refused at RCPT time (550), as a real server does.
   for u in support klient klient2 catchall; do echo "$u@example.test OK"; done > "$dir/postfix/vmailbox"
+  # Like Gmail or Microsoft 365, the server files a copy of what each account
+  # submits in its Sent folder (user+Sent is delivered to the folder Sent).
+  for u in support klient klient2 catchall; do echo "$u@example.test BCC $u+Sent@example.test"; done \
+    > "$dir/postfix/sent_copies"
   chown -R postfix "$dir/spool/data"
   setsid postfix -c "$dir/postfix" start-fg >"$dir/log/postfix.log" 2>&1 < /dev/null &
-  wait_port $((base + 143)); wait_port $((base + 993)); wait_port $((base + 25)); wait_port $((base + 587))
+  wait_port $((base + 143)); wait_port $((base + 993)); wait_port $((base + 25)); wait_port $((base + 587)); wait_port $((base + 588))
   # Create every INBOX now: created later by the first delivery racing the first
   # IMAP login, a maildir INBOX can get a second UIDVALIDITY.
   for u in support klient klient2 catchall; do
@@ -213,6 +231,7 @@ MAILSTACK_IMAP=imap://127.0.0.1:$((base + 143))
 MAILSTACK_IMAPS=imaps://127.0.0.1:$((base + 993))
 MAILSTACK_SMTP=smtp://127.0.0.1:$((base + 25))
 MAILSTACK_SUBMISSION=smtp://127.0.0.1:$((base + 587))
+MAILSTACK_SLOW_SUBMISSION=smtp://127.0.0.1:$((base + 588))
 MAILSTACK_CA=$dir/cert.pem
 MAILSTACK_PASSWORD=secret
 ENV

@@ -168,8 +168,11 @@ public actor IMAPClient {
   }
 
   /// Stores a message in a mailbox (our reply in Sent, for staff and for
-  /// finding it again after a crash).
-  public func append(_ message: [UInt8], to mailbox: String) throws(IMAPError) {
+  /// finding it again after a crash). libcurl 7.88.1 always sends the flag
+  /// `\Seen` with APPEND, so the copy arrives read. Returns the new message's
+  /// UIDVALIDITY and UID when the server tells them (UIDPLUS, RFC 4315).
+  @discardableResult
+  public func append(_ message: [UInt8], to mailbox: String) throws(IMAPError) -> (uidValidity: UInt32, uid: UInt32)? {
     let handle = connection()
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(mailbox)))
     handle.set(CURLOPT_CUSTOMREQUEST, nil)
@@ -181,6 +184,7 @@ public actor IMAPClient {
       if !error.keepsConnection { self.handle = nil }
       throw error
     }
+    return serverLines.lines.lazy.compactMap(IMAPResponses.appendUID).last
   }
 
   /// Adds or removes flags or keywords (`\Seen`, `$SupportbotReplied`).

@@ -67,6 +67,16 @@ struct IMAPRefusal: Equatable {
 /// Parsers for the untagged lines libcurl passes on for custom commands.
 /// Pure functions of text, tested without a server.
 enum IMAPResponses {
+  /// UIDVALIDITY and UID from a tagged `OK [APPENDUID v uid]` (RFC 4315).
+  static func appendUID(_ line: String) -> (uidValidity: UInt32, uid: UInt32)? {
+    guard let open = line.range(of: "[APPENDUID ", options: .caseInsensitive),
+      let close = line[open.upperBound...].firstIndex(of: "]")
+    else { return nil }
+    let numbers = line[open.upperBound..<close].split(separator: " ").compactMap { UInt32($0) }
+    guard numbers.count == 2 else { return nil }
+    return (numbers[0], numbers[1])
+  }
+
   /// The last refusal among the server's lines, if any.
   static func refusal(in lines: [String]) -> IMAPRefusal? {
     for line in lines.reversed() {

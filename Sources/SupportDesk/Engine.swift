@@ -13,12 +13,14 @@ public struct PassSummary: Sendable, Equatable, CustomStringConvertible {
   public var failed = 0
   public var deferred = 0
   public var retried = 0
+  /// Replies a stop had interrupted that turned out to have gone out.
+  public var recovered = 0
 
   public init() {}
 
   public var description: String {
     "\(newMails) new, \(replied) replied, \(skipped) skipped, \(history) left as history, "
-      + "\(deferred) deferred, \(failed) failed, \(retried) retried"
+      + "\(deferred) deferred, \(failed) failed, \(retried) retried, \(recovered) recovered"
   }
 }
 
@@ -35,8 +37,9 @@ public enum Keyword {
 /// Order matters for "nothing lost, nothing twice": the decision and the
 /// exact reply bytes are committed (status `sending`) before SMTP starts, the
 /// `sent` status right after the server's 250, and only then is the original
-/// flagged. A crash between those two commits leaves `sending`, which is
-/// reported and never re-sent blindly.
+/// flagged. A crash between those two commits leaves `sending`, settled at the
+/// next start by looking for the reply in the Sent folder (`InterruptedReply`);
+/// it is never re-sent blindly.
 public struct Engine: Sendable {
   public var settings: Settings
   public var imap: IMAPClient
@@ -99,13 +102,7 @@ public struct Engine: Sendable {
       cursor = MailboxCursor(mailbox: mailbox, uidValidity: uidValidity, lastUID: 0)
     }
 
-    for record in try await store.records(withStatus: .sending) {
-      logger.warning(
-        "a reply may or may not have gone out: the bot stopped while handing it to SMTP; it is not sent again, check the customer's thread",
-        metadata: [
-          "uid": "\(record.uid)", "reply": "\(record.replyMessageID ?? "?")", "to": "\(record.replyRecipient ?? "?")",
-        ])
-    }
+    try await resolveInterrupted(summary: &summary)
 
     let classifier = rules?.current(logger: logger)
     let desk = self.desk?.current(logger: logger).map { setup in
@@ -326,7 +323,65 @@ public struct Engine: Sendable {
     }
     record.updatedAt = now()
     try await store.save(record, advancing: nil)
-    if record.status == .sent, let folder = settings.sentFolder { await keepCopy(of: bytes, in: folder, log: log) }
+    if record.status == .sent, settings.sentCopy == .bot, let folder = settings.sentFolder {
+      await keepCopy(of: bytes, in: folder, log: log)
+    }
+  }
+
+  /// Settles the replies a stop or crash left `sending` (see `InterruptedReply`).
+  private func resolveInterrupted(summary: inout PassSummary) async throws {
+    guard !dryRun else { return }
+    for var record in try await store.records(withStatus: .sending) {
+      var log = logger
+      log[metadataKey: "uid"] = "\(record.uid)"
+      log[metadataKey: "reply"] = "\(record.replyMessageID ?? "?")"
+      let folder = settings.sentFolder ?? "-"
+      let decision = InterruptedReply.decide(
+        foundInSent: try await isInSentFolder(record.replyMessageID), sentCopy: settings.sentCopy,
+        age: now().timeIntervalSince(record.updatedAt), grace: settings.sentGrace)
+      switch decision {
+      case .wentOut:
+        record.status = .sent
+        record.lastError = nil
+        record.updatedAt = now()
+        try await store.save(record, advancing: nil)
+        summary.recovered += 1
+        log.notice("a reply interrupted by a stop had gone out: its copy is in \(folder); recorded as sent")
+        await flag(record, keyword: Keyword.replied, log: log)
+      case .send:
+        log.notice("a reply interrupted by a stop never reached the server (no copy in \(folder)); sending it now")
+        try await send(&record, log: log, summary: &summary)
+        if record.status == .sent { await flag(record, keyword: Keyword.replied, log: log) }
+      case .wait:
+        log.debug("a reply interrupted by a stop is not in \(folder) yet; looking again on the next pass")
+      case .unknown:
+        record.status = .failed
+        record.lastError =
+          "the bot stopped while handing the reply to SMTP; whether it went out is unknown, so it is not sent again"
+        record.updatedAt = now()
+        try await store.save(record, advancing: nil)
+        summary.failed += 1
+        log.warning(
+          "a reply may or may not have gone out: the bot stopped while handing it to SMTP; not sent again, the mail is marked for staff; check the customer's thread",
+          metadata: ["to": "\(record.replyRecipient ?? "?")"])
+        await flag(record, keyword: Keyword.failed, log: log)
+      }
+    }
+  }
+
+  /// Whether a reply with this Message-ID is in the Sent folder; nil when
+  /// there is no folder to look in.
+  private func isInSentFolder(_ messageID: String?) async throws -> Bool? {
+    guard let folder = settings.sentFolder, let messageID else { return nil }
+    let status: MailboxStatus
+    do {
+      status = try await imap.status(of: folder)
+    } catch {
+      if error.reason == .mailboxMissing { return nil }
+      throw error
+    }
+    guard let validity = status.uidValidity else { return nil }
+    return try await !imap.uids(in: folder, uidValidity: validity, header: "Message-ID", contains: messageID).isEmpty
   }
 
   /// A copy of the reply in the Sent folder, for staff and for telling after a
@@ -345,6 +400,19 @@ public struct Engine: Sendable {
     for var record in try await store.records(withStatus: .retry) where (record.nextAttempt ?? .distantPast) <= now() {
       var log = logger
       log[metadataKey: "uid"] = "\(record.uid)"
+      // A failed attempt may still have reached the server (the connection broke
+      // after the data went out): where the server files copies, look first.
+      if settings.sentCopy == .server, try await isInSentFolder(record.replyMessageID) == true {
+        record.status = .sent
+        record.lastError = nil
+        record.nextAttempt = nil
+        record.updatedAt = now()
+        try await store.save(record, advancing: nil)
+        summary.recovered += 1
+        log.notice("a deferred reply had gone out after all: its copy is in \(settings.sentFolder ?? "-")")
+        await flag(record, keyword: Keyword.replied, log: log)
+        continue
+      }
       record.status = .sending
       record.updatedAt = now()
       try await store.save(record, advancing: nil)
@@ -352,10 +420,14 @@ public struct Engine: Sendable {
       summary.retried += 1
       if record.status == .sent {
         log.info("deferred reply sent", metadata: ["reply": "\(record.replyMessageID ?? "?")"])
-        let cursor = MailboxCursor(mailbox: record.mailbox, uidValidity: record.uidValidity, lastUID: record.uid)
-        await flag(record.uid, in: cursor, keyword: Keyword.replied, log: log)
+        await flag(record, keyword: Keyword.replied, log: log)
       }
     }
+  }
+
+  private func flag(_ record: MailRecord, keyword: String, log: Logger) async {
+    let cursor = MailboxCursor(mailbox: record.mailbox, uidValidity: record.uidValidity, lastUID: record.uid)
+    await flag(record.uid, in: cursor, keyword: keyword, log: log)
   }
 
   /// Puts a keyword on the original. Failing here loses nothing (the state

@@ -22,6 +22,10 @@ public struct Settings: Sendable {
   public var customersPath: String?
   /// Where a copy of each reply goes (IMAP APPEND); nil: no copy.
   public var sentFolder: String?
+  /// Who puts the copies in `sentFolder`: the bot (APPEND) or the SMTP server itself.
+  public var sentCopy: SentCopy
+  /// How long the server's copy of a reply may take to reach `sentFolder`.
+  public var sentGrace: TimeInterval
   /// MAIL FROM of replies; nil: the null sender `<>` RFC 3834 recommends.
   public var envelopeSender: String?
   /// Larger mails are read only this far (headers and text come first).
@@ -46,6 +50,11 @@ public struct Settings: Sendable {
     ("SUPPORTBOT_RULES", "the rules folder (default: ./rules)"),
     ("SUPPORTBOT_CUSTOMERS", "the customer list, CSV (default: none, every sender unknown)"),
     ("SUPPORTBOT_SENT_FOLDER", "where a copy of each reply is stored (default: Sent; 'none': no copy)"),
+    (
+      "SUPPORTBOT_SENT_COPY",
+      "who stores that copy: 'bot' (default) or 'server' when the SMTP server files what it accepts (Gmail, Microsoft 365)"
+    ),
+    ("SUPPORTBOT_SENT_GRACE_SECONDS", "with 'server': how long its copy may take to arrive (default: 300)"),
     ("SUPPORTBOT_ENVELOPE_SENDER", "MAIL FROM of replies (default: the null sender <>)"),
     ("SUPPORTBOT_FETCH_LIMIT_KB", "larger mails are read only this far (default: 1024)"),
     ("SUPPORTBOT_POLL_SECONDS", "seconds between polls of `run` (default: 60)"),
@@ -55,7 +64,8 @@ public struct Settings: Sendable {
   public init(
     imap: ServerEndpoint, imapAccount: Account, smtp: ServerEndpoint, smtpAccount: Account?,
     transport: TransportOptions = .init(), botAddress: MailAddress, statePath: String, rulesDirectory: String = "rules",
-    customersPath: String? = nil, sentFolder: String? = "Sent", envelopeSender: String? = nil,
+    customersPath: String? = nil, sentFolder: String? = "Sent", sentCopy: SentCopy = .bot,
+    sentGrace: TimeInterval = 300, envelopeSender: String? = nil,
     fetchLimit: Int = 1 << 20, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600
   ) {
     self.imap = imap
@@ -68,6 +78,8 @@ public struct Settings: Sendable {
     self.rulesDirectory = rulesDirectory
     self.customersPath = customersPath
     self.sentFolder = sentFolder
+    self.sentCopy = sentCopy
+    self.sentGrace = sentGrace
     self.envelopeSender = envelopeSender
     self.fetchLimit = fetchLimit
     self.pollSeconds = pollSeconds
@@ -166,6 +178,20 @@ public struct Settings: Sendable {
     let windowHours = number("SUPPORTBOT_FIRST_START_HOURS", default: 24, range: 0...24 * 365)
     let fetchLimitKB = number("SUPPORTBOT_FETCH_LIMIT_KB", default: 1024, range: 64...1 << 20)
     let sentFolder = value("SUPPORTBOT_SENT_FOLDER") ?? "Sent"
+    var sentCopy = SentCopy.bot
+    if let text = value("SUPPORTBOT_SENT_COPY") {
+      if let parsed = SentCopy(rawValue: text.lowercased()) {
+        sentCopy = parsed
+      } else {
+        problems.append("SUPPORTBOT_SENT_COPY is '\(text)'; it must be 'bot' or 'server'")
+      }
+    }
+    if sentCopy == .server, sentFolder.lowercased() == "none" {
+      problems.append(
+        "SUPPORTBOT_SENT_COPY is 'server' but SUPPORTBOT_SENT_FOLDER is 'none'; name the folder the server files copies in"
+      )
+    }
+    let sentGrace = number("SUPPORTBOT_SENT_GRACE_SECONDS", default: 300, range: 1...86_400)
     let envelopeSender = value("SUPPORTBOT_ENVELOPE_SENDER")
     if let envelopeSender, MailAddress.parseList(envelopeSender).first?.address != envelopeSender {
       problems.append(
@@ -180,7 +206,8 @@ public struct Settings: Sendable {
       smtpAccount: smtpUser.flatMap { user in smtpPassword.map { Account(user: user, password: $0) } },
       transport: transport, botAddress: botAddress, statePath: value("SUPPORTBOT_STATE") ?? "supportbot.sqlite",
       rulesDirectory: value("SUPPORTBOT_RULES") ?? "rules", customersPath: value("SUPPORTBOT_CUSTOMERS"),
-      sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, envelopeSender: envelopeSender,
+      sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, sentCopy: sentCopy,
+      sentGrace: TimeInterval(sentGrace), envelopeSender: envelopeSender,
       fetchLimit: fetchLimitKB << 10,
       pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600)
   }

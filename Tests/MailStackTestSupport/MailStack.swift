@@ -12,6 +12,8 @@ public struct MailStack: Sendable {
   public let imapsURL: String
   public let smtpURL: String
   public let submissionURL: String
+  /// Submission that takes a second before accepting each message (port 588).
+  public let slowSubmissionURL: String
   public let caFile: String
   public let password: String
 
@@ -30,7 +32,8 @@ public struct MailStack: Sendable {
       let ca = environment["MAILSTACK_CA"], let password = environment["MAILSTACK_PASSWORD"]
     else { return nil }
     return MailStack(
-      imapURL: imap, imapsURL: imaps, smtpURL: smtp, submissionURL: submission, caFile: ca, password: password)
+      imapURL: imap, imapsURL: imaps, smtpURL: smtp, submissionURL: submission,
+      slowSubmissionURL: environment["MAILSTACK_SLOW_SUBMISSION"] ?? submission, caFile: ca, password: password)
   }()
 
   public static var isAvailable: Bool { current != nil }

@@ -231,18 +231,20 @@ struct LiveMailboxTests {
     #expect(capabilities.isSuperset(of: ["IDLE", "MOVE", "UIDPLUS"]), "\(capabilities)")
   }
 
-  @Test("APPEND stores a message byte for byte, unread")
+  @Test("APPEND stores a message byte for byte, read (libcurl always sends \\Seen), and tells its UID")
   func append() async throws {
     let client = try stack.imap(account)
     let sent = try await folder(client, "Sent")
     let id = uniqueMessageID()
     let raw = customerMail(
       from: MailStack.support, to: account, subject: "Kopia odpowiedzi", body: "Treść", messageID: id)
-    try await client.append(raw, to: sent)
+    let appended = try await client.append(raw, to: sent)
     let validity = try #require(try await client.status(of: sent).uidValidity)
     let uids = try await client.uids(in: sent, uidValidity: validity, header: "Message-ID", contains: id)
     try #require(uids.count == 1)
+    #expect(appended?.uid == uids[0] && appended?.uidValidity == validity)
     #expect(try await client.fetchMessage(in: sent, uidValidity: validity, uid: uids[0]) == raw)
+    #expect(try await client.metadata(in: sent, uidValidity: validity, uids: uids).first?.isSeen == true)
   }
 
   @Test("MOVE, and the COPY + \\Deleted + UID EXPUNGE path for servers without it", arguments: [true, false])

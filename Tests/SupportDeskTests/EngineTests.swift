@@ -52,7 +52,7 @@ struct EngineTests {
   func engine(
     folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date(),
     rules: RuleBook? = nil, desk: Reloadable<DeskSetup>? = nil, customers: Reloadable<CustomerDirectory>? = nil,
-    logger: Logger = MailStack.logger
+    logger: Logger = MailStack.logger, sentCopy: SentCopy = .bot
   ) throws -> Engine {
     let settings = Settings(
       imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
@@ -60,7 +60,7 @@ struct EngineTests {
       smtp: try ServerEndpoint(smtpURL ?? stack.submissionURL, service: .smtp),
       smtpAccount: Account(user: botAccount, password: Secret(stack.password)),
       transport: stack.options, botAddress: MailAddress(name: "Pomoc techniczna PWSK", address: botAccount),
-      statePath: "unused")
+      statePath: "unused", sentCopy: sentCopy, sentGrace: 60)
     return Engine(
       settings: settings,
       imap: IMAPClient(
@@ -203,6 +203,77 @@ struct EngineTests {
     let replies = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
     #expect(replies.count == 1)
     #expect(try await store.counts() == [.sent: 1])
+  }
+
+  /// A mail whose reply was stopped mid-hand-over: its record is `sending`
+  /// with the exact reply bytes, `minutesAgo` old. With `reachedServer`, the
+  /// server had accepted it (and filed its copy in Sent) before the stop.
+  func interruptedReply(
+    reachedServer: Bool, minutesAgo: Double
+  ) async throws -> (
+    folder: String, store: SQLiteStateStore, id: String, start: Date
+  ) {
+    let id = uniqueMessageID()
+    let folder = try await mailbox(
+      with: [customerMail(from: customer(), to: botAccount, subject: "Awaria", body: "Nie działa.", messageID: id)],
+      ids: [id])
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let start = Date()
+    if reachedServer {
+      _ = try await engine(folder: folder, store: store, now: start, sentCopy: .server).runOnce()
+      _ = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
+      var record = try #require(try await store.records(withStatus: .sent).first)
+      record.status = .sending  // the stop came after the server's 250, before the commit
+      record.updatedAt = start.addingTimeInterval(-minutesAgo * 60)
+      try await store.save(record, advancing: nil)
+    } else {
+      _ = try await engine(folder: folder, store: store, smtpURL: "smtp://127.0.0.1:9", now: start).runOnce()
+      var record = try #require(try await store.records(withStatus: .retry).first)
+      record.status = .sending  // the stop came before the server took the reply
+      record.updatedAt = start.addingTimeInterval(-minutesAgo * 60)
+      try await store.save(record, advancing: nil)
+    }
+    return (folder, store, id, start)
+  }
+
+  @Test(
+    "a reply interrupted by a stop: found in Sent it counts as sent, absent after the grace time it goes out, once",
+    arguments: [(true, 0.0), (false, 5.0)])
+  func interruptedWithServerCopies(reachedServer: Bool, minutesAgo: Double) async throws {
+    let (folder, store, id, start) = try await interruptedReply(reachedServer: reachedServer, minutesAgo: minutesAgo)
+    let summary = try await engine(folder: folder, store: store, now: start, sentCopy: .server).runOnce()
+    #expect(summary.recovered == (reachedServer ? 1 : 0))
+    #expect(summary.replied == (reachedServer ? 0 : 1))
+    #expect(try await store.counts() == [.sent: 1])
+    try await Task.sleep(for: .seconds(1))  // give a wrong second reply time to arrive
+    #expect(try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id).count == 1)
+  }
+
+  @Test("a reply interrupted moments ago and not yet in Sent waits: the server's copy may still be on its way")
+  func interruptedWaits() async throws {
+    let (folder, store, id, start) = try await interruptedReply(reachedServer: false, minutesAgo: 0)
+    let summary = try await engine(folder: folder, store: store, now: start, sentCopy: .server).runOnce()
+    #expect(summary.replied == 0 && summary.recovered == 0)
+    #expect(try await store.counts() == [.sending: 1])
+    #expect(
+      try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id, timeout: .seconds(1))
+        .isEmpty)
+  }
+
+  @Test("when the bot files the copies itself, an interrupted reply is never re-sent but marked for staff")
+  func interruptedUnknown() async throws {
+    let (folder, store, id, start) = try await interruptedReply(reachedServer: false, minutesAgo: 10)
+    let summary = try await engine(folder: folder, store: store, now: start, sentCopy: .bot).runOnce()
+    #expect(summary.replied == 0 && summary.failed == 1)
+    let record = try #require(try await store.records(withStatus: .failed).first)
+    #expect(record.lastError?.contains("unknown") == true)
+    let client = try stack.imap(botAccount)
+    let validity = try #require(try await client.status(of: folder).uidValidity)
+    let flags = try await client.metadata(in: folder, uidValidity: validity, uids: [record.uid]).first?.flags ?? []
+    #expect(flags.contains(Keyword.failed))
+    #expect(
+      try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id, timeout: .seconds(1))
+        .isEmpty)
   }
 
   @Test("a reply opens a ticket with its number in the subject; an answer to it joins the ticket, unanswered")

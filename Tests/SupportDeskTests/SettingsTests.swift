@@ -66,6 +66,8 @@ struct SettingsTests {
       ("SUPPORTBOT_ADDRESS", "pomoc", "not an email address"),
       ("SUPPORTBOT_CA_FILE", "/nie/ma/takiego.pem", "does not exist"),
       ("SUPPORTBOT_POLL_SECONDS", "1", "from 5"),
+      ("SUPPORTBOT_SENT_COPY", "imap", "'bot' or 'server'"),
+      ("SUPPORTBOT_SENT_GRACE_SECONDS", "0", "from 1"),
     ])
   func wrongValues(variable: String, value: String, mentions: String) {
     var environment = Self.complete
@@ -75,5 +77,36 @@ struct SettingsTests {
     } throws: { error in
       "\(error)".contains(variable) && "\(error)".contains(mentions) && !"\(error)".contains("haslo")
     }
+  }
+
+  @Test("the server filing Sent copies needs a folder to look in")
+  func serverCopyNeedsFolder() throws {
+    var environment = Self.complete
+    environment["SUPPORTBOT_SENT_COPY"] = "server"
+    #expect(try Settings.fromEnvironment(environment).sentCopy == .server)
+    environment["SUPPORTBOT_SENT_FOLDER"] = "none"
+    #expect {
+      try Settings.fromEnvironment(environment)
+    } throws: { error in
+      "\(error)".contains("SUPPORTBOT_SENT_FOLDER")
+    }
+  }
+}
+
+@Suite("What happens to a reply a stop interrupted")
+struct InterruptedReplyTests {
+  @Test(
+    "found in Sent, it went out; absent, only a server that files every accepted reply proves it did not",
+    arguments: [
+      (true, SentCopy.bot, 0.0, InterruptedReply.wentOut),
+      (true, .server, 0, .wentOut),
+      (false, .server, 299, .wait),
+      (false, .server, 300, .send),
+      (false, .bot, 3600, .unknown),
+      (nil, .server, 3600, .unknown),
+      (nil, .bot, 0, .unknown),
+    ] as [(Bool?, SentCopy, TimeInterval, InterruptedReply)])
+  func decide(found: Bool?, copy: SentCopy, age: TimeInterval, expected: InterruptedReply) {
+    #expect(InterruptedReply.decide(foundInSent: found, sentCopy: copy, age: age, grace: 300) == expected)
   }
 }
