@@ -204,6 +204,17 @@ public struct Engine: Sendable {
       log[metadataKey: "ticket"] = "\(ticket)"
       if !dryRun, let id = message.messageID { try await store.link(messageIDs: [id], to: ticket) }
     }
+    if reason == nil, let address = recipient?.address {
+      reason = settings.rateLimits.reasonToSkip(
+        toSender: try await store.replyCount(
+          since: now().addingTimeInterval(-settings.rateLimits.senderWindow), to: address),
+        lastHour: try await store.replyCount(since: now().addingTimeInterval(-3600), to: nil))
+      if reason == .hourlyCap {
+        log.warning(
+          "the hourly cap of \(settings.rateLimits.hourlyCap) auto-replies is reached; this mail is left for staff (SUPPORTBOT_HOURLY_CAP)"
+        )
+      }
+    }
     if let reason {
       record.skipReason = reason
       summary.skipped += 1
@@ -242,6 +253,7 @@ public struct Engine: Sendable {
       return
     }
     record.status = .sending
+    record.decidedAt = now()
     record.replyMessageID = reply.messageID
     record.replyRecipient = reply.to.first?.address
     record.replyBytes = replyBytes

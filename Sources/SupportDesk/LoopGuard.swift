@@ -27,6 +27,10 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
   case vanished
   /// A further mail in a thread that already has a ticket: attached to it, not answered again.
   case followUp = "follow-up"
+  /// This sender already got an auto-reply within the sender window.
+  case rateLimited = "rate-limited"
+  /// The bot already sent its hourly cap of auto-replies (a flood, perhaps of forged senders).
+  case hourlyCap = "hourly-cap"
 }
 
 /// The RFC 3834 / RFC 5230 rules for when an automatic reply must not be

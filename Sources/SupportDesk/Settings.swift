@@ -34,6 +34,7 @@ public struct Settings: Sendable {
   /// On the first start on a mailbox, unread mail younger than this is
   /// answered; everything older is recorded as history and left alone.
   public var firstStartWindow: TimeInterval
+  public var rateLimits: RateLimits
 
   /// The environment variables, with what each means, for `--help` and errors.
   public static let variables: [(name: String, meaning: String)] = [
@@ -59,6 +60,8 @@ public struct Settings: Sendable {
     ("SUPPORTBOT_FETCH_LIMIT_KB", "larger mails are read only this far (default: 1024)"),
     ("SUPPORTBOT_POLL_SECONDS", "seconds between polls of `run` (default: 60)"),
     ("SUPPORTBOT_FIRST_START_HOURS", "first start: answer unread mail of the last N hours (24)"),
+    ("SUPPORTBOT_SENDER_LIMIT_MINUTES", "one auto-reply per sender within this many minutes (60; 0: off)"),
+    ("SUPPORTBOT_HOURLY_CAP", "at most this many auto-replies in any hour (100)"),
   ]
 
   public init(
@@ -66,7 +69,8 @@ public struct Settings: Sendable {
     transport: TransportOptions = .init(), botAddress: MailAddress, statePath: String, rulesDirectory: String = "rules",
     customersPath: String? = nil, sentFolder: String? = "Sent", sentCopy: SentCopy = .bot,
     sentGrace: TimeInterval = 300, envelopeSender: String? = nil,
-    fetchLimit: Int = 1 << 20, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600
+    fetchLimit: Int = 1 << 20, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600,
+    rateLimits: RateLimits = .init()
   ) {
     self.imap = imap
     self.imapAccount = imapAccount
@@ -84,6 +88,7 @@ public struct Settings: Sendable {
     self.fetchLimit = fetchLimit
     self.pollSeconds = pollSeconds
     self.firstStartWindow = firstStartWindow
+    self.rateLimits = rateLimits
   }
 
   /// Reads the settings from environment variables. Every problem is
@@ -191,6 +196,8 @@ public struct Settings: Sendable {
         "SUPPORTBOT_SENT_COPY is 'server' but SUPPORTBOT_SENT_FOLDER is 'none'; name the folder the server files copies in"
       )
     }
+    let senderMinutes = number("SUPPORTBOT_SENDER_LIMIT_MINUTES", default: 60, range: 0...30 * 24 * 60)
+    let hourlyCap = number("SUPPORTBOT_HOURLY_CAP", default: 100, range: 1...100_000)
     let sentGrace = number("SUPPORTBOT_SENT_GRACE_SECONDS", default: 300, range: 1...86_400)
     let envelopeSender = value("SUPPORTBOT_ENVELOPE_SENDER")
     if let envelopeSender, MailAddress.parseList(envelopeSender).first?.address != envelopeSender {
@@ -209,7 +216,8 @@ public struct Settings: Sendable {
       sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, sentCopy: sentCopy,
       sentGrace: TimeInterval(sentGrace), envelopeSender: envelopeSender,
       fetchLimit: fetchLimitKB << 10,
-      pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600)
+      pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600,
+      rateLimits: RateLimits(senderWindow: TimeInterval(senderMinutes) * 60, hourlyCap: hourlyCap))
   }
 }
 

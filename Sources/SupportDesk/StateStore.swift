@@ -56,6 +56,8 @@ public struct MailRecord: Sendable, Equatable {
   public var attempts: Int
   public var lastError: String?
   public var nextAttempt: Date?
+  /// When the reply was decided (committed as `sending`): what rate limits count.
+  public var decidedAt: Date?
   public var updatedAt: Date
 
   public init(
@@ -64,7 +66,7 @@ public struct MailRecord: Sendable, Equatable {
     plan: String? = nil, template: String? = nil, status: MailStatus,
     skipReason: SkipReason? = nil, replyMessageID: String? = nil,
     replyRecipient: String? = nil, replyBytes: [UInt8]? = nil, attempts: Int = 0, lastError: String? = nil,
-    nextAttempt: Date? = nil, updatedAt: Date
+    nextAttempt: Date? = nil, decidedAt: Date? = nil, updatedAt: Date
   ) {
     self.mailbox = mailbox
     self.uidValidity = uidValidity
@@ -85,6 +87,7 @@ public struct MailRecord: Sendable, Equatable {
     self.attempts = attempts
     self.lastError = lastError
     self.nextAttempt = nextAttempt
+    self.decidedAt = decidedAt
     self.updatedAt = updatedAt
   }
 }
@@ -105,6 +108,8 @@ public protocol StateStore: Sendable {
   func records(withStatus status: MailStatus) async throws -> [MailRecord]
   /// Number of mails per status.
   func counts() async throws -> [MailStatus: Int]
+  /// How many replies were decided since `moment`: to `recipient`, or to anyone when nil.
+  func replyCount(since moment: Date, to recipient: String?) async throws -> Int
   /// The ticket of the mail with this identity, made now if it has none:
   /// `PREFIX-YEAR-NNNNNN`, numbered per year. The mail's Message-ID is linked to it.
   func ticket(
@@ -186,6 +191,12 @@ public final class SQLiteStateStore: StateStore {
         table.add(column: "template", .text)
       }
     }
+    migrator.registerMigration("v4: rate limits") { db in
+      try db.alter(table: "mail") { table in
+        table.add(column: "decidedAt", .datetime)
+      }
+      try db.create(index: "mail_replies", on: "mail", columns: ["decidedAt", "replyRecipient"])
+    }
     return migrator
   }
 
@@ -231,15 +242,15 @@ public final class SQLiteStateStore: StateStore {
         sql: """
           INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, sender, subject, category, coverage,
             ticket, plan, template, status, skipReason, replyMessageID, replyRecipient, replyBytes, attempts,
-            lastError, nextAttempt, updatedAt)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            lastError, nextAttempt, decidedAt, updatedAt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
           record.mailbox, Int64(record.uidValidity), Int64(record.uid), record.messageID, record.sender,
           record.subject, record.category, record.coverage, record.ticket, record.plan, record.template,
           record.status.rawValue, record.skipReason?.rawValue, record.replyMessageID,
           record.replyRecipient, record.replyBytes.map { Data($0) }, record.attempts, record.lastError,
-          record.nextAttempt, record.updatedAt,
+          record.nextAttempt, record.decidedAt, record.updatedAt,
         ])
       if let cursor {
         try db.execute(
@@ -279,6 +290,17 @@ public final class SQLiteStateStore: StateStore {
         if let status = MailStatus(rawValue: row["status"]) { counts[status] = row["n"] }
       }
       return counts
+    }
+  }
+
+  public func replyCount(since moment: Date, to recipient: String?) async throws -> Int {
+    try await database.read { db in
+      if let recipient {
+        return try Int.fetchOne(
+          db, sql: "SELECT COUNT(*) FROM mail WHERE decidedAt >= ? AND replyRecipient = ? COLLATE NOCASE",
+          arguments: [moment, recipient]) ?? 0
+      }
+      return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM mail WHERE decidedAt >= ?", arguments: [moment]) ?? 0
     }
   }
 
@@ -340,6 +362,7 @@ public final class SQLiteStateStore: StateStore {
       skipReason: (row["skipReason"] as String?).flatMap(SkipReason.init(rawValue:)),
       replyMessageID: row["replyMessageID"], replyRecipient: row["replyRecipient"],
       replyBytes: (row["replyBytes"] as Data?).map { [UInt8]($0) }, attempts: row["attempts"],
-      lastError: row["lastError"], nextAttempt: row["nextAttempt"], updatedAt: row["updatedAt"])
+      lastError: row["lastError"], nextAttempt: row["nextAttempt"], decidedAt: row["decidedAt"],
+      updatedAt: row["updatedAt"])
   }
 }

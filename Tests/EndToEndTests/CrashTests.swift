@@ -21,6 +21,7 @@ struct CrashTests {
       // The stack files what the account submits in Sent, as Gmail does: the
       // bot can tell after a crash whether a reply went out.
       "SUPPORTBOT_SENT_COPY": "server", "SUPPORTBOT_SENT_GRACE_SECONDS": "2",
+      "SUPPORTBOT_HOURLY_CAP": "1000",
       "SUPPORTBOT_RULES": URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("rules").path,
     ]

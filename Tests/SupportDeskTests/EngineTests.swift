@@ -52,7 +52,7 @@ struct EngineTests {
   func engine(
     folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date(),
     rules: RuleBook? = nil, desk: Reloadable<DeskSetup>? = nil, customers: Reloadable<CustomerDirectory>? = nil,
-    logger: Logger = MailStack.logger, sentCopy: SentCopy = .bot
+    logger: Logger = MailStack.logger, sentCopy: SentCopy = .bot, rateLimits: RateLimits = .init()
   ) throws -> Engine {
     let settings = Settings(
       imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
@@ -60,7 +60,7 @@ struct EngineTests {
       smtp: try ServerEndpoint(smtpURL ?? stack.submissionURL, service: .smtp),
       smtpAccount: Account(user: botAccount, password: Secret(stack.password)),
       transport: stack.options, botAddress: MailAddress(name: "Pomoc techniczna PWSK", address: botAccount),
-      statePath: "unused", sentCopy: sentCopy, sentGrace: 60)
+      statePath: "unused", sentCopy: sentCopy, sentGrace: 60, rateLimits: rateLimits)
     return Engine(
       settings: settings,
       imap: IMAPClient(
@@ -203,6 +203,67 @@ struct EngineTests {
     let replies = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
     #expect(replies.count == 1)
     #expect(try await store.counts() == [.sent: 1])
+  }
+
+  /// A fresh folder holding `mails`, unread, put there with APPEND (faster
+  /// than SMTP for hundreds of mails).
+  func appendedMailbox(_ mails: [[UInt8]]) async throws -> String {
+    let folder = "Engine-\(UUID().uuidString.prefix(8))"
+    let client = try stack.imap(botAccount)
+    try await client.createMailbox(folder)
+    var uids: [UInt32] = []
+    var validity: UInt32 = 0
+    for mail in mails {
+      let appended = try #require(try await client.append(mail, to: folder))
+      (validity, uids) = (appended.uidValidity, uids + [appended.uid])
+    }
+    // libcurl's APPEND marks mail read; new mail is unread.
+    try await client.store(in: folder, uidValidity: validity, uids: uids, flags: ["\\Seen"], add: false)
+    return folder
+  }
+
+  @Test("50 mails from one sender within a minute get one reply; the others are left for staff, with the reason")
+  func senderLimit() async throws {
+    let sender = customer()
+    let folder = try await appendedMailbox(
+      (0..<50).map { customerMail(from: sender, to: botAccount, subject: "Pytanie \($0)", body: "Treść \($0).") })
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let summary = try await engine(folder: folder, store: store).runOnce()
+    #expect(summary.replied == 1 && summary.skipped == 49)
+    #expect(try await store.records(withStatus: .skipped).allSatisfy { $0.skipReason == .rateLimited })
+    try await Task.sleep(for: .seconds(1))
+    #expect(
+      try await stack.waitForMessages(
+        MailStack.catchall, header: "To", contains: sender, count: 2, timeout: .seconds(2)
+      )
+      .count == 1)
+  }
+
+  @Test("500 forged senders in an hour get no more replies than the hourly cap; the next hour answers again")
+  func hourlyCap() async throws {
+    let tag = "flood-\(UUID().uuidString.prefix(8).lowercased())"
+    let folder = try await appendedMailbox(
+      (0..<500).map {
+        customerMail(from: "\(tag)-\($0)@customers.example.test", to: botAccount, subject: "Faktura", body: "Zapłać.")
+      })
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let limits = RateLimits(senderWindow: 3600, hourlyCap: 20)
+    let start = Date()
+    let flood = try await engine(folder: folder, store: store, now: start, rateLimits: limits).runOnce()
+    #expect(flood.replied == 20 && flood.skipped == 480)
+    #expect(try await store.records(withStatus: .skipped).allSatisfy { $0.skipReason == .hourlyCap })
+    #expect(
+      try await stack.waitForMessages(MailStack.catchall, header: "To", contains: tag, count: 20).count == 20)
+
+    let client = try stack.imap(botAccount)
+    try await client.append(
+      customerMail(from: "\(tag)-later@customers.example.test", to: botAccount, subject: "Później", body: "x"),
+      to: folder)
+    let validity = try #require(try await client.status(of: folder).uidValidity)
+    try await client.store(in: folder, uidValidity: validity, uids: [501], flags: ["\\Seen"], add: false)
+    let later = try await engine(folder: folder, store: store, now: start.addingTimeInterval(3601), rateLimits: limits)
+      .runOnce()
+    #expect(later.replied == 1)
   }
 
   /// A mail whose reply was stopped mid-hand-over: its record is `sending`

@@ -46,4 +46,44 @@ struct StateStoreTests {
     #expect(try await store.record(mailbox: "INBOX", uidValidity: 2, uid: 5) == nil)
     #expect(try await store.record(mailbox: "INBOX", uidValidity: 1, uid: 5)?.skipReason == .list)
   }
+
+  @Test("replies are counted per recipient (any letter case) and per time window, by when they were decided")
+  func replyCounts() async throws {
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let noon = Date(timeIntervalSince1970: 1_795_608_000)
+    for (uid, recipient, minutesAgo) in [(1, "jan@x.pl", 90.0), (2, "Jan@X.pl", 10), (3, "ewa@y.pl", 5)] {
+      try await store.save(
+        MailRecord(
+          mailbox: "INBOX", uidValidity: 1, uid: UInt32(uid), status: .sent, replyMessageID: "<sb.\(uid)@pwsk.pl>",
+          replyRecipient: recipient, decidedAt: noon.addingTimeInterval(-minutesAgo * 60), updatedAt: noon),
+        advancing: nil)
+    }
+    try await store.save(
+      MailRecord(mailbox: "INBOX", uidValidity: 1, uid: 4, status: .skipped, skipReason: .list, updatedAt: noon),
+      advancing: nil)
+    let hourAgo = noon.addingTimeInterval(-3600)
+    #expect(try await store.replyCount(since: hourAgo, to: "jan@x.pl") == 1)
+    #expect(try await store.replyCount(since: hourAgo.addingTimeInterval(-3600), to: "JAN@x.pl") == 2)
+    #expect(try await store.replyCount(since: hourAgo, to: nil) == 2)
+    #expect(try await store.replyCount(since: hourAgo, to: "nikt@x.pl") == 0)
+  }
+}
+
+@Suite("Rate limits: one reply per sender per window, a cap per hour")
+struct RateLimitTests {
+  @Test(
+    "the sender window comes first, then the hourly cap",
+    arguments: [
+      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 0, nil),
+      (RateLimits(senderWindow: 3600, hourlyCap: 100), 1, 0, SkipReason.rateLimited),
+      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 99, nil),
+      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 100, .hourlyCap),
+      (RateLimits(senderWindow: 3600, hourlyCap: 100), 3, 100, .rateLimited),
+      // A window of 0 turns the per-sender limit off; the cap stays.
+      (RateLimits(senderWindow: 0, hourlyCap: 5), 3, 4, nil),
+      (RateLimits(senderWindow: 0, hourlyCap: 5), 3, 5, .hourlyCap),
+    ] as [(RateLimits, Int, Int, SkipReason?)])
+  func decide(limits: RateLimits, toSender: Int, lastHour: Int, expected: SkipReason?) {
+    #expect(limits.reasonToSkip(toSender: toSender, lastHour: lastHour) == expected)
+  }
 }
