@@ -23,6 +23,7 @@ struct Run: AsyncParsableCommand {
   @Flag(help: "Decide and log, but send, record and flag nothing.")
   var dryRun = false
 
+  @OptionGroup var configuration: ConfigOptions
   @OptionGroup var logging: LoggingOptions
 
   func run() async throws {
@@ -31,7 +32,7 @@ struct Run: AsyncParsableCommand {
 
   private func runService() async throws {
     let logger = logging.bootstrap()
-    let settings = try loadSettings()
+    let settings = try configuration.settings()
     let store: SQLiteStateStore
     do {
       store = try SQLiteStateStore(path: settings.statePath)
@@ -50,9 +51,12 @@ struct Run: AsyncParsableCommand {
       customers: settings.customersPath.map { path in
         Reloadable(customersPath: path) { desk.current(logger: logger)?.policy.keyPattern ?? .default }
       }, logger: logger, dryRun: dryRun)
+    var metadata: Logger.Metadata = [
+      "imap": "\(settings.imap)", "user": "\(settings.imapAccount.user)", "smtp": "\(settings.smtp)",
+    ]
+    if let path = configuration.path { metadata["config"] = "\(path)" }
     logger.info(
-      "supportbot starting\(dryRun ? " (dry run: nothing is sent, recorded or flagged)" : "")",
-      metadata: ["imap": "\(settings.imap)", "user": "\(settings.imapAccount.user)", "smtp": "\(settings.smtp)"])
+      "supportbot starting\(dryRun ? " (dry run: nothing is sent, recorded or flagged)" : "")", metadata: metadata)
 
     if once {
       do {

@@ -7,15 +7,17 @@ struct Status: AsyncParsableCommand {
     abstract: "Show what the state database knows: where each mailbox stands and the mails by outcome."
   )
 
-  @Option(help: "The state database (default: SUPPORTBOT_STATE, else ./supportbot.sqlite).")
+  @Option(help: "The state database (default: SUPPORTBOT_STATE or the config's 'state', else ./supportbot.sqlite).")
   var state: String?
+
+  @OptionGroup var configuration: ConfigOptions
 
   func run() async throws {
     try await reportingFailures(show)
   }
 
   private func show() async throws {
-    let path = state ?? ProcessInfo.processInfo.environment["SUPPORTBOT_STATE"] ?? "supportbot.sqlite"
+    let path = try state ?? configuration.environment()["SUPPORTBOT_STATE"] ?? "supportbot.sqlite"
     guard FileManager.default.fileExists(atPath: path) else {
       throw Failure(
         message: "no state database at \(path): the bot has not run yet, or SUPPORTBOT_STATE points elsewhere")

@@ -14,14 +14,17 @@ struct SupportBot: AsyncParsableCommand {
       or its own mail), marks the mail with a keyword for staff, and remembers what \
       it did in a state database, so a restart never answers twice.
 
-      It is configured through environment variables:
+      It is configured through environment variables, or a YAML file given with \
+      --config (see deploy/supportbot.example.yaml), where imap.url stands for \
+      SUPPORTBOT_IMAP_URL and so on; the variables override the file:
 
       \(Settings.variables.map { "  \($0.name)\n      \($0.meaning)" }.joined(separator: "\n"))
 
       Examples:
         supportbot run --once --dry-run   what would be answered; changes nothing
         supportbot run --once             one pass, e.g. from cron
-        supportbot run                    poll every SUPPORTBOT_POLL_SECONDS
+        supportbot run --config /etc/supportbot/supportbot.yaml
+                                          the service: answers new mail as it arrives
         supportbot status                 what the state database knows
         supportbot inspect mail.eml       how a saved mail is read
       """,
@@ -43,13 +46,36 @@ struct LoggingOptions: ParsableArguments {
   }
 }
 
-/// Reads the settings from the process environment; on problems, lists each
-/// variable to fix and exits with 78 (EX_CONFIG).
-func loadSettings() throws -> Settings {
-  do {
-    return try Settings.fromEnvironment(ProcessInfo.processInfo.environment)
-  } catch {
-    throw Failure(message: error.description, exitCode: .configuration)
+/// Where the settings come from: a YAML file (`--config`, or SUPPORTBOT_CONFIG)
+/// and the environment variables, which override it.
+struct ConfigOptions: ParsableArguments {
+  @Option(
+    name: .long,
+    help: ArgumentHelp(
+      "A YAML config file (default: SUPPORTBOT_CONFIG); environment variables override it.",
+      valueName: "file"))
+  var config: String?
+
+  var path: String? { config ?? ProcessInfo.processInfo.environment["SUPPORTBOT_CONFIG"] }
+
+  /// The variables of the file, overridden by those of the process.
+  func environment() throws -> [String: String] {
+    let process = ProcessInfo.processInfo.environment
+    guard let path else { return process }
+    do {
+      return try ConfigFile.environment(contentsOf: path).merging(process) { _, fromProcess in fromProcess }
+    } catch {
+      throw Failure(message: error.description, exitCode: .configuration)
+    }
+  }
+
+  /// Reads the settings; on problems, lists each one to fix and exits with 78 (EX_CONFIG).
+  func settings() throws -> Settings {
+    do {
+      return try Settings.fromEnvironment(try environment())
+    } catch let error as SettingsError {
+      throw Failure(message: error.description, exitCode: .configuration)
+    }
   }
 }
 

@@ -122,6 +122,37 @@ struct RunOnceTests {
     #expect(result.errors.contains("SUPPORTBOT_SMTP_URL is not set"))
   }
 
+  @Test("a config file: its settings are used, the environment overrides them, and a mistake names file and line")
+  func configFile() async throws {
+    let folder = FileManager.default.temporaryDirectory.appendingPathComponent("config-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+    let config = folder.appendingPathComponent("supportbot.yaml")
+    try "secret-from-file".write(to: folder.appendingPathComponent("imap-password"), atomically: true, encoding: .utf8)
+    try """
+    imap:
+      url: \(stack.imapsURL)/Nie-Ma-Takiego
+      user: \(MailStack.support)
+      password_file: imap-password
+    smtp:
+      url: \(stack.submissionURL)
+    ca_file: \(stack.caFile)
+    state: state.sqlite
+    """.write(to: config, atomically: true, encoding: .utf8)
+    // The password file holds a wrong password; the environment's right one wins,
+    // and the mailbox named in the file is the one the bot opens.
+    let result = try runSupportbot(
+      ["run", "--once", "--config", config.path], environment: ["SUPPORTBOT_IMAP_PASSWORD": stack.password])
+    #expect(result.status != 0)
+    #expect(result.errors.contains("Nie-Ma-Takiego"), "\(result.errors)")
+    #expect(!result.errors.contains("refused the login"), "\(result.errors)")
+
+    try "imap:\n  url: \(stack.imapsURL)/INBOX\n  pasword_file: x\n".write(
+      to: config, atomically: true, encoding: .utf8)
+    let wrong = try runSupportbot(["run", "--once", "--config", config.path], environment: [:])
+    #expect(wrong.status == 78)
+    #expect(wrong.errors.contains("\(config.path):3: 'imap.pasword_file' is not a setting"), "\(wrong.errors)")
+  }
+
   @Test("it answers a mail that arrives while it idles, and SIGTERM stops it cleanly")
   func idleAndStop() async throws {
     try await stack.archiveInbox(of: MailStack.support)
