@@ -107,7 +107,7 @@ let package = Package(
     // The `supportbot` binary against the real servers, as an admin runs it.
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["MailMessage", "MailTransport", "MailStackTestSupport"]
+      dependencies: ["MailMessage", "MailTransport", "SupportDesk", "MailStackTestSupport"]
     ),
   ]
 )

@@ -24,17 +24,38 @@
 set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}; base=${3:-10000}
-[ -n "$cmd" ] && [ -n "$dir" ] || { echo "usage: $0 start|stop|reset DIR [BASE]" >&2; exit 2; }
+[ -n "$cmd" ] && [ -n "$dir" ] || {
+  echo "usage: $0 start|stop|reset|postfix-stop|postfix-start|postfix-flush|dovecot-restart DIR [BASE]" >&2; exit 2
+}
 
 stop() {
-  local pids=()
-  [ -f "$dir/spool/pid/master.pid" ] && pids+=("$(tr -d ' ' < "$dir/spool/pid/master.pid")")
-  [ -f "$dir/run/master.pid" ] && pids+=("$(cat "$dir/run/master.pid")")
   if [ -f "$dir/postfix/main.cf" ]; then postfix -c "$dir/postfix" stop >/dev/null 2>&1 || true; fi
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for pid in "${pids[@]}"; do
-    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
-  done
+  stop_master "$dir/spool/pid/master.pid"
+  stop_master "$dir/run/master.pid"
+}
+
+# Daemons must not hold on to our stdout/stderr, or whoever reads them waits forever.
+start_dovecot() {
+  # A Dovecot that had to be killed leaves its sockets behind, and a new one refuses to start.
+  [ -d "$dir/run" ] && find "$dir/run" -type s -delete
+  rm -f "$dir/run/master.pid"
+  dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/log/dovecot.stderr" 2>&1
+}
+
+start_postfix() {
+  setsid postfix -c "$dir/postfix" start-fg >>"$dir/log/postfix.log" 2>&1 < /dev/null &
+  wait_port $((base + 25)); wait_port $((base + 587)); wait_port $((base + 588))
+}
+
+# Stops the daemon whose master writes PIDFILE, and waits until it is gone.
+stop_master() {
+  [ -f "$1" ] || return 0
+  local pid; pid=$(tr -d ' ' < "$1")
+  kill "$pid" 2>/dev/null || true
+  for _ in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+  # Still there after 10 s: the daemon and whatever of its children hold on.
+  pkill -9 -P "$pid" 2>/dev/null || true
+  kill -9 "$pid" 2>/dev/null || true
 }
 
 wait_port() {
@@ -162,9 +183,8 @@ namespace inbox {
   }
 }
 CONF
-  rm -f "$dir/run/master.pid"
-  # Daemons must not hold on to our stdout/stderr, or whoever reads them waits forever.
-  dovecot -c "$dir/dovecot.conf" </dev/null >>"$dir/log/dovecot.stderr" 2>&1
+  echo "$base" > "$dir/base"
+  start_dovecot
 
   sed "s|^smtp      inet.*smtpd\$|127.0.0.1:$((base + 25)) inet n - n - - smtpd|" \
       /usr/share/postfix/master.cf.dist > "$dir/postfix/master.cf"
@@ -217,8 +237,8 @@ CONF
   for u in support klient klient2 catchall; do echo "$u@example.test BCC $u+Sent@example.test"; done \
     > "$dir/postfix/sent_copies"
   chown -R postfix "$dir/spool/data"
-  setsid postfix -c "$dir/postfix" start-fg >"$dir/log/postfix.log" 2>&1 < /dev/null &
-  wait_port $((base + 143)); wait_port $((base + 993)); wait_port $((base + 25)); wait_port $((base + 587)); wait_port $((base + 588))
+  start_postfix
+  wait_port $((base + 143)); wait_port $((base + 993))
   # Create every INBOX now: created later by the first delivery racing the first
   # IMAP login, a maildir INBOX can get a second UIDVALIDITY.
   for u in support klient klient2 catchall; do
@@ -237,9 +257,23 @@ MAILSTACK_PASSWORD=secret
 ENV
 }
 
+# For the fault tests: one daemon down and up again, mail kept.
+saved_base() { base=$(cat "$dir/base"); }
+
 case "$cmd" in
   start) start ;;
   stop) stop ;;
+  postfix-stop) postfix -c "$dir/postfix" stop >/dev/null 2>&1 || true; stop_master "$dir/spool/pid/master.pid" ;;
+  postfix-start) saved_base; start_postfix ;;
+  # Deliver now what Postfix deferred (e.g. while Dovecot was down), instead of in minutes.
+  postfix-flush) postqueue -c "$dir/postfix" -f ;;
+  dovecot-restart)
+    # Abruptly, as after a crash: every IMAP connection breaks at once. (A
+    # graceful stop lets open connections serve on for up to 10 seconds.)
+    saved_base; pid=$(cat "$dir/run/master.pid")
+    pkill -9 -P "$pid" || true; kill -9 "$pid" || true
+    for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    start_dovecot; wait_port $((base + 993)) ;;
   reset)
     stop
     # Only ever delete a folder this script made (or an empty one).
@@ -247,5 +281,5 @@ case "$cmd" in
       echo "mailstack: $dir is not a mail stack folder; not deleting it" >&2; exit 1
     fi
     rm -rf "$dir"; start ;;
-  *) echo "usage: $0 start|stop|reset DIR [BASE]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|reset|postfix-stop|postfix-start|postfix-flush|dovecot-restart DIR [BASE]" >&2; exit 2 ;;
 esac

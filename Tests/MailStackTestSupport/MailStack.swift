@@ -25,16 +25,85 @@ public struct MailStack: Sendable {
   public static let catchall = "catchall@example.test"
 
   /// The running stack, or nil when the environment does not name one.
-  public static let current: MailStack? = {
-    let environment = ProcessInfo.processInfo.environment
+  public static let current: MailStack? = from(ProcessInfo.processInfo.environment)
+
+  /// Where the stack keeps its files (MAILSTACK_DIR), for the fault commands.
+  public var directory: String?
+
+  /// A stack from its MAILSTACK_* settings.
+  static func from(_ environment: [String: String]) -> MailStack? {
     guard let imap = environment["MAILSTACK_IMAP"], let imaps = environment["MAILSTACK_IMAPS"],
       let smtp = environment["MAILSTACK_SMTP"], let submission = environment["MAILSTACK_SUBMISSION"],
       let ca = environment["MAILSTACK_CA"], let password = environment["MAILSTACK_PASSWORD"]
     else { return nil }
     return MailStack(
       imapURL: imap, imapsURL: imaps, smtpURL: smtp, submissionURL: submission,
-      slowSubmissionURL: environment["MAILSTACK_SLOW_SUBMISSION"] ?? submission, caFile: ca, password: password)
-  }()
+      slowSubmissionURL: environment["MAILSTACK_SLOW_SUBMISSION"] ?? submission, caFile: ca, password: password,
+      directory: environment["MAILSTACK_DIR"])
+  }
+
+  /// The project's mail stack script.
+  static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+    .deletingLastPathComponent().appendingPathComponent("scripts/mailstack.sh").path
+
+  /// Runs `scripts/mailstack.sh COMMAND DIRECTORY [BASE]`; its output.
+  ///
+  /// Spawned and awaited by hand: Foundation's Process sometimes never
+  /// notices this script exit (its SIGCHLD goes unseen and `waitUntilExit`
+  /// waits forever beside a zombie), seen with the daemons the script starts.
+  /// Output goes to a file, which those daemons cannot keep open for us.
+  @discardableResult
+  static func runScript(_ arguments: [String]) throws -> String {
+    let output = FileManager.default.temporaryDirectory.appendingPathComponent("mailstack-\(UUID().uuidString).out")
+      .path
+    defer { try? FileManager.default.removeItem(atPath: output) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    defer { posix_spawn_file_actions_destroy(&actions) }
+    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
+    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
+    posix_spawn_file_actions_adddup2(&actions, 1, 2)
+    let argv = (["/bin/bash", script] + arguments).map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) } }
+    var pid: pid_t = 0
+    let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
+    guard spawned == 0 else { throw MailStackError(message: "cannot start mailstack.sh: error \(spawned)") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
+    // Exited normally with 0: no signal bits, exit code in the second byte.
+    guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+      throw MailStackError(message: "mailstack.sh \(arguments.joined(separator: " ")) failed: \(text)")
+    }
+    return text
+  }
+
+  /// Starts a stack of its own in `directory` on ports BASE+…, for tests that
+  /// stop its daemons (which would break every other test on the shared one).
+  public static func startPrivate(in directory: String, base: Int) throws -> MailStack {
+    let output = try runScript(["reset", directory, "\(base)"])
+    var environment: [String: String] = [:]
+    for line in output.split(separator: "\n") where line.hasPrefix("MAILSTACK_") {
+      let parts = line.split(separator: "=", maxSplits: 1)
+      if parts.count == 2 { environment[String(parts[0])] = String(parts[1]) }
+    }
+    guard let stack = from(environment) else { throw MailStackError(message: "no settings in: \(output)") }
+    return stack
+  }
+
+  /// Stops Postfix (mail waiting in its queue stays there).
+  public func stopPostfix() throws { try Self.runScript(["postfix-stop", try requireDirectory()]) }
+  public func startPostfix() throws { try Self.runScript(["postfix-start", try requireDirectory()]) }
+  /// Delivers at once what Postfix deferred.
+  public func flushPostfixQueue() throws { try Self.runScript(["postfix-flush", try requireDirectory()]) }
+  /// Stops and starts Dovecot: every IMAP connection breaks.
+  public func restartDovecot() throws { try Self.runScript(["dovecot-restart", try requireDirectory()]) }
+  public func stop() throws { try Self.runScript(["stop", try requireDirectory()]) }
+
+  private func requireDirectory() throws -> String {
+    guard let directory else { throw MailStackError(message: "MAILSTACK_DIR is not known") }
+    return directory
+  }
 
   public static var isAvailable: Bool { current != nil }
   public static var isRequired: Bool { ProcessInfo.processInfo.environment["SUPPORTBOT_REQUIRE_MAILSTACK"] == "1" }
@@ -114,6 +183,11 @@ public struct MailStack: Sendable {
     let uids = try await client.uids(in: "INBOX", uidValidity: validity, above: 0)
     try await client.move(from: "INBOX", uidValidity: validity, uids: uids, to: "Archive")
   }
+}
+
+public struct MailStackError: Error, CustomStringConvertible {
+  public var message: String
+  public var description: String { message }
 }
 
 /// A customer mail as Thunderbird or Gmail would send it, with a unique
