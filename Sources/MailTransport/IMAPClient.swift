@@ -58,7 +58,7 @@ public actor IMAPClient {
     _ = try command("NOOP", in: nil, operation: "asking for news on \(mailbox)")
     do {
       text = try command(
-        "STATUS \(try quoted(mailbox)) (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)", in: nil,
+        "STATUS \(try quoted(MailboxName.wire(mailbox))) (MESSAGES UNSEEN UIDNEXT UIDVALIDITY)", in: nil,
         operation: "asking the status of \(mailbox)")
     } catch {
       // STATUS on a mailbox that does not exist is answered with NO.
@@ -94,6 +94,8 @@ public actor IMAPClient {
     var found: Set<UInt32> = []
     var start = uid &+ 1
     let end = status.uidNext ?? UInt32.max
+    // Nothing above `uid` (an empty mailbox, say): `UID SEARCH UID 1:0` would be refused.
+    guard start < end else { return [] }
     repeat {
       let last = end == UInt32.max ? "*" : "\(min(start &+ Self.searchWindow &- 1, end &- 1))"
       let text = try command("UID SEARCH UID \(start):\(last)", in: (mailbox, uidValidity), operation: operation)
@@ -139,17 +141,28 @@ public actor IMAPClient {
   /// A message, or only its first `limit` bytes when it is larger (a 40 MB
   /// mail with attachments: the headers and the text are at the start, which
   /// is what classifying needs). `\Seen` is left as it was.
+  ///
+  /// `known` is the message's metadata when the caller has just read it (the
+  /// engine reads it in batches); it saves one round trip per message, which
+  /// on a real server dominates the fetch. Without it the flags and size are
+  /// looked up first.
   public func fetchMessage(
-    in mailbox: String, uidValidity: UInt32, uid: UInt32, limit: Int?
+    in mailbox: String, uidValidity: UInt32, uid: UInt32, limit: Int?, known: MessageMetadata? = nil
   ) throws(IMAPError)
     -> FetchedMessage
   {
     let operation = "fetching message UID \(uid) from \(mailbox)"
-    let before = try metadata(in: mailbox, uidValidity: uidValidity, uids: [uid])
-    guard let flags = before.first(where: { $0.uid == uid }) else {
-      throw error(.messageMissing, operation: operation, detail: "")
+    let flags: MessageMetadata
+    if let known, known.uid == uid {
+      flags = known
+    } else {
+      let before = try metadata(in: mailbox, uidValidity: uidValidity, uids: [uid])
+      guard let found = before.first(where: { $0.uid == uid }) else {
+        throw error(.messageMissing, operation: operation, detail: "")
+      }
+      flags = found
     }
-    var path = "\(ServerEndpoint.encodeSegment(mailbox));UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
+    var path = "\(ServerEndpoint.encodeSegment(MailboxName.wire(mailbox)));UIDVALIDITY=\(uidValidity)/;UID=\(uid)"
     let partial = limit.map { limit in (flags.size ?? 0) > limit } ?? false
     if partial, let limit { path += "/;PARTIAL=0.\(limit)" }
     let bytes = try transfer(path: path, customRequest: nil, operation: operation)
@@ -178,7 +191,7 @@ public actor IMAPClient {
   @discardableResult
   public func append(_ message: [UInt8], to mailbox: String) throws(IMAPError) -> (uidValidity: UInt32, uid: UInt32)? {
     let handle = connection()
-    handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(mailbox)))
+    handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(MailboxName.wire(mailbox))))
     handle.set(CURLOPT_CUSTOMREQUEST, nil)
     serverLines.lines.removeAll()
     let result = handle.perform(sink: ByteSink(limit: 1 << 16), source: ByteSource(message))
@@ -209,7 +222,7 @@ public actor IMAPClient {
   /// Creates a mailbox; succeeds when it exists already.
   public func createMailbox(_ name: String) throws(IMAPError) {
     do {
-      _ = try command("CREATE \(try quoted(name))", in: nil, operation: "creating mailbox \(name)")
+      _ = try command("CREATE \(try quoted(MailboxName.wire(name)))", in: nil, operation: "creating mailbox \(name)")
     } catch let failure where failure.reason == .commandRefused {
       // Servers answer NO [ALREADYEXISTS] (Dovecot) or a plain NO: check it is there now.
       _ = try status(of: name)
@@ -233,10 +246,12 @@ public actor IMAPClient {
       let batch = Array(sorted[start..<min(start + Self.fetchWindow, sorted.count)])
       let set = Self.sequenceSet(batch)
       if useMove {
-        _ = try command("UID MOVE \(set) \(try quoted(target))", in: (mailbox, uidValidity), operation: operation)
+        _ = try command(
+          "UID MOVE \(set) \(try quoted(MailboxName.wire(target)))", in: (mailbox, uidValidity), operation: operation)
         continue
       }
-      _ = try command("UID COPY \(set) \(try quoted(target))", in: (mailbox, uidValidity), operation: operation)
+      _ = try command(
+        "UID COPY \(set) \(try quoted(MailboxName.wire(target)))", in: (mailbox, uidValidity), operation: operation)
       try store(in: mailbox, uidValidity: uidValidity, uids: batch, flags: ["\\Deleted"], add: true)
       _ = try command("UID EXPUNGE \(set)", in: (mailbox, uidValidity), operation: operation)
     }
@@ -251,7 +266,7 @@ public actor IMAPClient {
   ) throws(IMAPError)
     -> String
   {
-    let path = mailbox.map { "\(ServerEndpoint.encodeSegment($0.0));UIDVALIDITY=\($0.1)" } ?? ""
+    let path = mailbox.map { "\(ServerEndpoint.encodeSegment(MailboxName.wire($0.0)));UIDVALIDITY=\($0.1)" } ?? ""
     let bytes = try transfer(path: path, customRequest: request, operation: operation)
     return String(decoding: bytes, as: UTF8.self)
   }

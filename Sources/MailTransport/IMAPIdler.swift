@@ -100,7 +100,7 @@ public actor IMAPIdler {
     pending = []
     do {
       let examine = nextTag()
-      try send(handle, "\(examine) EXAMINE \(Self.quoted(mailbox))")
+      try send(handle, "\(examine) EXAMINE \(Self.quoted(MailboxName.wire(mailbox)))")
       // EXAMINE is refused for a mailbox that does not exist (or cannot be opened).
       try awaitAnswer(handle, tag: examine, operation: "opening \(mailbox) for IDLE", refusal: .mailboxMissing)
       try startIdling(handle)

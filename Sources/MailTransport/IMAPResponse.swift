@@ -78,22 +78,27 @@ enum IMAPResponses {
   }
 
   /// The last refusal among the server's lines, if any.
+  ///
+  /// A tagged NO or BAD wins over an untagged BYE: after a refused command
+  /// libcurl logs out, and the server's `* BYE Logging out` says nothing
+  /// about what went wrong. A BYE alone (a server shutting down) still counts.
   static func refusal(in lines: [String]) -> IMAPRefusal? {
+    var farewell: IMAPRefusal?
     for line in lines.reversed() {
       let words = line.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
       guard words.count == 3 else { continue }
       let status = words[1].uppercased()
-      guard (words[0] != "*" && (status == "NO" || status == "BAD")) || (words[0] == "*" && status == "BYE") else {
-        continue
-      }
+      let tagged = words[0] != "*" && (status == "NO" || status == "BAD")
+      guard tagged || (words[0] == "*" && status == "BYE") else { continue }
       let text = words[2].trimmingCharacters(in: .whitespacesAndNewlines)
       var code: String?
       if text.hasPrefix("["), let end = text.firstIndex(of: "]") {
         code = text[text.index(after: text.startIndex)..<end].split(separator: " ").first.map { $0.uppercased() }
       }
-      return IMAPRefusal(code: code, text: text)
+      if tagged { return IMAPRefusal(code: code, text: text) }
+      if farewell == nil { farewell = IMAPRefusal(code: code, text: text) }
     }
-    return nil
+    return farewell
   }
 
   /// The UIDs of every `* SEARCH` line.

@@ -132,6 +132,15 @@ struct EndpointTests {
     #expect(!result.detail.contains("hunter2"))
   }
 
+  @Test("the refused command's own words, not the BYE of the logout that follows it")
+  func refusalBeforeLogout() {
+    let lines = [
+      "A004 BAD Error in IMAP command UID SEARCH: Invalid UID messageset", "* BYE Logging out",
+      "A005 OK Logout completed",
+    ]
+    #expect(IMAPResponses.refusal(in: lines)?.text == "Error in IMAP command UID SEARCH: Invalid UID messageset")
+  }
+
   @Test("tagged OK lines and untagged data are not refusals")
   func notRefusals() {
     #expect(IMAPResponses.refusal(in: ["* 3 EXISTS", "A002 OK done", "* NO [ALERT] disk almost full"]) == nil)
@@ -143,5 +152,27 @@ struct EndpointTests {
     let account = Account(user: "support@example.test", password: Secret("hunter2"))
     #expect(!"\(account)".contains("hunter2"))
     #expect(!String(reflecting: account).contains("hunter2"))
+  }
+}
+
+@Suite("Mailbox names on the wire (modified UTF-7)")
+struct MailboxNameTests {
+  @Test(
+    "names as staff write them become RFC 3501 modified UTF-7",
+    arguments: [
+      ("INBOX", "INBOX"),
+      ("Wysłane", "Wys&AUI-ane"),
+      ("Kopie robocze", "Kopie robocze"),
+      ("Obsłużone", "Obs&AUI-u&AXw-one"),
+      ("Płatne/Zgłoszenia", "P&AUI-atne/Zg&AUI-oszenia"),
+      ("R&D", "R&-D"),
+      ("日本語", "&ZeVnLIqe-"),
+      ("Święta ☃", "&AVo-wi&ARk-ta &JgM-"),
+      // Already in wire form (copied from a server listing): kept.
+      ("Wys&AUI-ane", "Wys&AUI-ane"),
+      ("A&-B", "A&-B"),
+    ])
+  func wire(name: String, expected: String) {
+    #expect(MailboxName.wire(name) == expected)
   }
 }
