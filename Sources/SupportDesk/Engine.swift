@@ -15,12 +15,15 @@ public struct PassSummary: Sendable, Equatable, CustomStringConvertible {
   public var retried = 0
   /// Replies a stop had interrupted that turned out to have gone out.
   public var recovered = 0
+  /// Settled mails moved to their outcome's folder (SUPPORTBOT_FOLDER_*).
+  public var filed = 0
 
   public init() {}
 
   public var description: String {
     "\(newMails) new, \(replied) replied, \(skipped) skipped, \(history) left as history, "
       + "\(deferred) deferred, \(failed) failed, \(retried) retried, \(recovered) recovered"
+      + (filed > 0 ? ", \(filed) filed" : "")
   }
 }
 
@@ -134,12 +137,15 @@ public struct Engine: Sendable {
           continue
         }
         try await handle(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
+        // Staff see a mail leave the mailbox as soon as it is settled, not at the end of a long pass.
+        if !settings.folders.isEmpty { try await fileSettled(in: cursor, summary: &summary) }
         // A stop request (SIGTERM) ends the pass here, after the mail in hand, never inside it.
         try Task.checkCancellation()
       }
     }
     if !dryRun, cursor != stored { try await store.save(cursor: cursor) }
     try await retryDeferred(summary: &summary)
+    try await fileSettled(in: cursor, summary: &summary)
     return summary
   }
 
@@ -157,7 +163,7 @@ public struct Engine: Sendable {
     var log = logger
     log[metadataKey: "uid"] = "\(uid)"
 
-    guard let fetched = try await fetch(uid, in: cursor) else {
+    guard let fetched = try await fetch(metadata, in: cursor) else {
       log.warning("mail vanished before it could be read")
       summary.skipped += 1
       if !dryRun {
@@ -297,11 +303,15 @@ public struct Engine: Sendable {
     return (reply, ticket, assessment.reply.template)
   }
 
-  /// The raw mail, or nil when it was expunged since the search.
-  private func fetch(_ uid: UInt32, in cursor: MailboxCursor) async throws -> FetchedMessage? {
+  /// The raw mail, or nil when it was expunged since the search. The flags
+  /// and size read for the batch save a round trip per mail; a mail staff
+  /// open in the seconds between may be left unread again, a small price
+  /// next to one more server round trip for every mail.
+  private func fetch(_ metadata: MessageMetadata, in cursor: MailboxCursor) async throws -> FetchedMessage? {
     do {
       return try await imap.fetchMessage(
-        in: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid, limit: settings.fetchLimit)
+        in: cursor.mailbox, uidValidity: cursor.uidValidity, uid: metadata.uid, limit: settings.fetchLimit,
+        known: metadata)
     } catch {
       if error.reason == .messageMissing { return nil }
       throw error
@@ -434,6 +444,56 @@ public struct Engine: Sendable {
         log.info("deferred reply sent", metadata: ["reply": "\(record.replyMessageID ?? "?")"])
         await flag(record, keyword: Keyword.replied, log: log)
       }
+    }
+  }
+
+  /// Moves settled mails (sent, failed, skipped) to their outcome's folder
+  /// (SUPPORTBOT_FOLDER_*). This comes last, when their state and keyword are
+  /// safe; the store remembers what was filed, so a crash in between only
+  /// means the move happens on the next pass. A move that fails loses
+  /// nothing either: the mails stay where they are until a later pass.
+  private func fileSettled(in cursor: MailboxCursor, summary: inout PassSummary) async throws {
+    guard !dryRun else { return }
+    let settled = try await store.unfiled(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity)
+    guard !settled.isEmpty else { return }
+    var byFolder: [String: [UInt32]] = [:]
+    var staying: [UInt32] = []
+    for record in settled {
+      if let folder = settings.folders.folder(for: record), folder != cursor.mailbox {
+        byFolder[folder, default: []].append(record.uid)
+      } else {
+        staying.append(record.uid)
+      }
+    }
+    if !staying.isEmpty {
+      try await store.markFiled(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uids: staying, in: nil)
+    }
+    for (folder, uids) in byFolder.sorted(by: { $0.key < $1.key }) {
+      do {
+        try await move(uids, from: cursor, to: folder)
+        try await store.markFiled(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uids: uids, in: folder)
+        summary.filed += uids.count
+        logger.info(
+          "filed \(uids.count) mail(s) in \(folder)",
+          metadata: ["uids": "\(uids.map(String.init).joined(separator: ","))"])
+      } catch let error as IMAPError {
+        logger.warning(
+          "could not file \(uids.count) mail(s) in \(folder); they stay in \(cursor.mailbox) until the next pass",
+          metadata: ["error": "\(error)"])
+      }
+    }
+  }
+
+  /// MOVE, creating the folder when the server says it is not there.
+  private func move(_ uids: [UInt32], from cursor: MailboxCursor, to folder: String) async throws(IMAPError) {
+    do {
+      try await imap.move(from: cursor.mailbox, uidValidity: cursor.uidValidity, uids: uids, to: folder)
+    } catch {
+      // A missing folder is refused (NO [TRYCREATE]); anything else is for the caller.
+      guard error.reason == .commandRefused else { throw error }
+      try await imap.createMailbox(folder)
+      logger.notice("created the folder \(folder) for filing")
+      try await imap.move(from: cursor.mailbox, uidValidity: cursor.uidValidity, uids: uids, to: folder)
     }
   }
 

@@ -31,10 +31,14 @@ public struct Settings: Sendable {
   /// Larger mails are read only this far (headers and text come first).
   public var fetchLimit: Int
   public var pollSeconds: Int
+  /// Wait for new mail with IMAP IDLE between passes (else only poll).
+  public var useIdle: Bool
   /// On the first start on a mailbox, unread mail younger than this is
   /// answered; everything older is recorded as history and left alone.
   public var firstStartWindow: TimeInterval
   public var rateLimits: RateLimits
+  /// Where settled mails are moved, per outcome; empty: they stay in the mailbox.
+  public var folders: FilingFolders
 
   /// The environment variables, with what each means, for `--help` and errors.
   public static let variables: [(name: String, meaning: String)] = [
@@ -59,9 +63,16 @@ public struct Settings: Sendable {
     ("SUPPORTBOT_ENVELOPE_SENDER", "MAIL FROM of replies (default: the null sender <>)"),
     ("SUPPORTBOT_FETCH_LIMIT_KB", "larger mails are read only this far (default: 1024)"),
     ("SUPPORTBOT_POLL_SECONDS", "seconds between polls of `run` (default: 60)"),
+    ("SUPPORTBOT_IDLE", "'0': never IMAP IDLE, only poll (default: 1, IDLE when the server has it)"),
     ("SUPPORTBOT_FIRST_START_HOURS", "first start: answer unread mail of the last N hours (24)"),
     ("SUPPORTBOT_SENDER_LIMIT_MINUTES", "one auto-reply per sender within this many minutes (60; 0: off)"),
     ("SUPPORTBOT_HOURLY_CAP", "at most this many auto-replies in any hour (100)"),
+    ("SUPPORTBOT_FOLDER_COVERED", "move answered covered mails to this folder (default: none, they stay)"),
+    ("SUPPORTBOT_FOLDER_UNCOVERED", "... mails that need the paid contract (default: none)"),
+    ("SUPPORTBOT_FOLDER_OTHER", "... mails of the 'other' categories: sales, thanks (default: none)"),
+    ("SUPPORTBOT_FOLDER_UNCLASSIFIED", "... mails no rule was sure about (default: none)"),
+    ("SUPPORTBOT_FOLDER_FAILED", "... mails whose reply failed for good (default: none)"),
+    ("SUPPORTBOT_FOLDER_SKIPPED", "... mails not answered on purpose: auto-replies, lists, limits (default: none)"),
   ]
 
   public init(
@@ -69,8 +80,8 @@ public struct Settings: Sendable {
     transport: TransportOptions = .init(), botAddress: MailAddress, statePath: String, rulesDirectory: String = "rules",
     customersPath: String? = nil, sentFolder: String? = "Sent", sentCopy: SentCopy = .bot,
     sentGrace: TimeInterval = 300, envelopeSender: String? = nil,
-    fetchLimit: Int = 1 << 20, pollSeconds: Int = 60, firstStartWindow: TimeInterval = 24 * 3600,
-    rateLimits: RateLimits = .init()
+    fetchLimit: Int = 1 << 20, pollSeconds: Int = 60, useIdle: Bool = true, firstStartWindow: TimeInterval = 24 * 3600,
+    rateLimits: RateLimits = .init(), folders: FilingFolders = .init()
   ) {
     self.imap = imap
     self.imapAccount = imapAccount
@@ -87,8 +98,10 @@ public struct Settings: Sendable {
     self.envelopeSender = envelopeSender
     self.fetchLimit = fetchLimit
     self.pollSeconds = pollSeconds
+    self.useIdle = useIdle
     self.firstStartWindow = firstStartWindow
     self.rateLimits = rateLimits
+    self.folders = folders
   }
 
   /// Reads the settings from environment variables. Every problem is
@@ -180,6 +193,7 @@ public struct Settings: Sendable {
     }
     if let domain = botAddress?.domain, !domain.isEmpty { transport.heloName = domain }
     let pollSeconds = number("SUPPORTBOT_POLL_SECONDS", default: 60, range: 5...86_400)
+    let useIdle = number("SUPPORTBOT_IDLE", default: 1, range: 0...1) == 1
     let windowHours = number("SUPPORTBOT_FIRST_START_HOURS", default: 24, range: 0...24 * 365)
     let fetchLimitKB = number("SUPPORTBOT_FETCH_LIMIT_KB", default: 1024, range: 64...1 << 20)
     let sentFolder = value("SUPPORTBOT_SENT_FOLDER") ?? "Sent"
@@ -205,6 +219,17 @@ public struct Settings: Sendable {
         "SUPPORTBOT_ENVELOPE_SENDER is '\(envelopeSender)'; give a bare address, or leave it unset for <>")
     }
 
+    let folders = FilingFolders(names: FilingFolders.variables.map { value($0) })
+    for (variable, folder) in zip(FilingFolders.variables, folders.names) {
+      guard let folder else { continue }
+      if let imap, folder == (imap.path.isEmpty ? "INBOX" : imap.path) {
+        problems.append("\(variable) is '\(folder)', the mailbox the bot reads; name another folder, or leave it unset")
+      }
+      if folder.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+        problems.append("\(variable) holds a control character; write the folder name on one line")
+      }
+    }
+
     guard problems.isEmpty, let imap, let imapUser, let imapPassword, let smtp, let botAddress else {
       throw SettingsError(problems: problems)
     }
@@ -216,8 +241,8 @@ public struct Settings: Sendable {
       sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, sentCopy: sentCopy,
       sentGrace: TimeInterval(sentGrace), envelopeSender: envelopeSender,
       fetchLimit: fetchLimitKB << 10,
-      pollSeconds: pollSeconds, firstStartWindow: TimeInterval(windowHours) * 3600,
-      rateLimits: RateLimits(senderWindow: TimeInterval(senderMinutes) * 60, hourlyCap: hourlyCap))
+      pollSeconds: pollSeconds, useIdle: useIdle, firstStartWindow: TimeInterval(windowHours) * 3600,
+      rateLimits: RateLimits(senderWindow: TimeInterval(senderMinutes) * 60, hourlyCap: hourlyCap), folders: folders)
   }
 }
 

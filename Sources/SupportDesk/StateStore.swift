@@ -120,6 +120,10 @@ public protocol StateStore: Sendable {
   func existingTicket(messageIDs: [String], ids: [String]) async throws -> String?
   /// Links Message-IDs (a follow-up, our reply) to a ticket, so later mails in the thread find it.
   func link(messageIDs: [String], to ticket: String) async throws
+  /// Settled mails of a mailbox (sent, failed, skipped) not yet filed in their outcome's folder.
+  func unfiled(mailbox: String, uidValidity: UInt32) async throws -> [MailRecord]
+  /// Notes that these mails were filed: moved to `folder`, or left where they are when it is nil.
+  func markFiled(mailbox: String, uidValidity: UInt32, uids: [UInt32], in folder: String?) async throws
 }
 
 /// The embedded SQLite store (GRDB, WAL).
@@ -196,6 +200,19 @@ public final class SQLiteStateStore: StateStore {
         table.add(column: "decidedAt", .datetime)
       }
       try db.create(index: "mail_replies", on: "mail", columns: ["decidedAt", "replyRecipient"])
+    }
+    migrator.registerMigration("v5: filing") { db in
+      // NULL: not filed yet; '': stays in the mailbox; else the folder it was moved to.
+      try db.alter(table: "mail") { table in
+        table.add(column: "filedTo", .text)
+      }
+      // Mails handled before filing existed stay where they are.
+      try db.execute(sql: "UPDATE mail SET filedTo = '' WHERE status IN ('sent', 'failed', 'skipped')")
+      try db.execute(
+        sql: """
+          CREATE INDEX mail_unfiled ON mail (mailbox, uidValidity)
+          WHERE filedTo IS NULL AND status IN ('sent', 'failed', 'skipped')
+          """)
     }
     return migrator
   }
@@ -349,6 +366,29 @@ public final class SQLiteStateStore: StateStore {
       for messageID in messageIDs {
         try db.execute(
           sql: "INSERT OR IGNORE INTO ticketMessage (messageID, ticket) VALUES (?, ?)", arguments: [messageID, ticket])
+      }
+    }
+  }
+
+  public func unfiled(mailbox: String, uidValidity: UInt32) async throws -> [MailRecord] {
+    try await database.read { db in
+      try Row.fetchAll(
+        db,
+        sql: """
+          SELECT * FROM mail WHERE mailbox = ? AND uidValidity = ?
+            AND filedTo IS NULL AND status IN ('sent', 'failed', 'skipped') ORDER BY uid
+          """,
+        arguments: [mailbox, Int64(uidValidity)]
+      ).map(Self.record(from:))
+    }
+  }
+
+  public func markFiled(mailbox: String, uidValidity: UInt32, uids: [UInt32], in folder: String?) async throws {
+    try await database.write { db in
+      for uid in uids {
+        try db.execute(
+          sql: "UPDATE mail SET filedTo = ? WHERE mailbox = ? AND uidValidity = ? AND uid = ?",
+          arguments: [folder ?? "", mailbox, Int64(uidValidity), Int64(uid)])
       }
     }
   }

@@ -94,7 +94,7 @@ struct Run: AsyncParsableCommand {
   }
 
   private static func serve(engine: Engine, idler: IMAPIdler, settings: Settings, logger: Logger) async throws {
-    var useIdle = true
+    var useIdle = settings.useIdle
     var failures = 0
     while !Task.isCancelled {
       do {

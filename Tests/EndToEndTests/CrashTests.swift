@@ -22,6 +22,9 @@ struct CrashTests {
       // bot can tell after a crash whether a reply went out.
       "SUPPORTBOT_SENT_COPY": "server", "SUPPORTBOT_SENT_GRACE_SECONDS": "2",
       "SUPPORTBOT_HOURLY_CAP": "1000",
+      // Answered mails are moved out of the mailbox: kills also fall between a reply and its move.
+      "SUPPORTBOT_FOLDER_COVERED": "\(folder)-Obsłużone", "SUPPORTBOT_FOLDER_UNCOVERED": "\(folder)-Obsłużone",
+      "SUPPORTBOT_FOLDER_OTHER": "\(folder)-Obsłużone", "SUPPORTBOT_FOLDER_UNCLASSIFIED": "\(folder)-Obsłużone",
       "SUPPORTBOT_RULES": URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("rules").path,
     ]
@@ -44,7 +47,8 @@ struct CrashTests {
     return process
   }
 
-  @Test("100 mails, SIGKILL at 20 random moments: every mail has exactly one reply, and the state agrees")
+  @Test(
+    "100 mails, SIGKILL at 20 random moments: every mail has exactly one reply, is filed once, and the state agrees")
   func killedAtRandom() async throws {
     let tag = "crash-\(UUID().uuidString.prefix(8).lowercased())"
     let folder = "Crash-\(tag)"
@@ -104,6 +108,17 @@ struct CrashTests {
       try await Task.sleep(for: .seconds(1))
       status = try runSupportbot(["status"], environment: ["SUPPORTBOT_STATE": state])
     }
+    // Every mail left the mailbox for the filing folder, each exactly once.
+    var left = try await client.status(of: folder).messages ?? -1
+    while left != 0, ContinuousClock.now < deadline + .seconds(30) {
+      try await Task.sleep(for: .seconds(1))
+      left = try await client.status(of: folder).messages ?? -1
+    }
+    #expect(left == 0, "mails not filed; log in \(log.path)")
+    let filed = try await stack.waitForMessages(
+      account, mailbox: "\(folder)-Obsłużone", header: "Message-ID", contains: "@", count: 101, timeout: .zero)
+    #expect(filed.count == 100)
+    #expect(Set(filed.compactMap { Message(parsing: $0).messageID }) == Set(ids))
     kill(last.processIdentifier, SIGTERM)
     last.waitUntilExit()
     #expect(last.terminationStatus == 0)

@@ -46,33 +46,16 @@ public struct MailStack: Sendable {
   static let script = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
     .deletingLastPathComponent().appendingPathComponent("scripts/mailstack.sh").path
 
-  /// Runs `scripts/mailstack.sh COMMAND DIRECTORY [BASE]`; its output.
-  ///
-  /// Spawned and awaited by hand: Foundation's Process sometimes never
-  /// notices this script exit (its SIGCHLD goes unseen and `waitUntilExit`
-  /// waits forever beside a zombie), seen with the daemons the script starts.
-  /// Output goes to a file, which those daemons cannot keep open for us.
+  /// Runs `scripts/mailstack.sh COMMAND DIRECTORY [BASE]`; its output
+  /// (through `ChildProcess`, which says why not Foundation's Process).
   @discardableResult
   static func runScript(_ arguments: [String]) throws -> String {
     let output = FileManager.default.temporaryDirectory.appendingPathComponent("mailstack-\(UUID().uuidString).out")
       .path
     defer { try? FileManager.default.removeItem(atPath: output) }
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 1, output, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
-    posix_spawn_file_actions_adddup2(&actions, 1, 2)
-    let argv = (["/bin/bash", script] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, "/bin/bash", &actions, nil, argv, environ)
-    guard spawned == 0 else { throw MailStackError(message: "cannot start mailstack.sh: error \(spawned)") }
-    var status: Int32 = 0
-    while waitpid(pid, &status, 0) == -1, errno == EINTR {}
+    let ending = try ChildProcess.run("/bin/bash", [script] + arguments, output: output)
     let text = (try? String(contentsOfFile: output, encoding: .utf8)) ?? ""
-    // Exited normally with 0: no signal bits, exit code in the second byte.
-    guard status & 0x7f == 0, (status >> 8) & 0xff == 0 else {
+    guard ending.exitCode == 0 else {
       throw MailStackError(message: "mailstack.sh \(arguments.joined(separator: " ")) failed: \(text)")
     }
     return text
@@ -135,23 +118,26 @@ public struct MailStack: Sendable {
     _ = try await smtp.send(envelopeSender: sender, recipients: recipients, message: message)
   }
 
-  /// Waits until `user`'s INBOX holds messages whose header `name` contains
-  /// `value`, and returns them raw. Postfix delivers asynchronously.
+  /// Waits until `user`'s INBOX (or `mailbox`) holds messages whose header
+  /// `name` contains `value`, and returns them raw. Postfix delivers asynchronously.
   public func waitForMessages(
-    _ user: String, header name: String, contains value: String, count: Int = 1, timeout: Duration = .seconds(30)
+    _ user: String, mailbox: String = "INBOX", header name: String, contains value: String, count: Int = 1,
+    timeout: Duration = .seconds(30)
   ) async throws -> [[UInt8]] {
     let client = try imap(user)
     let deadline = ContinuousClock.now + timeout
     while true {
-      let status = try await client.status(of: "INBOX")
+      let status = try await client.status(of: mailbox)
       let validity = status.uidValidity ?? 0
-      // nil: the INBOX was (re)created between the two commands; look again.
-      guard let uids = try await Self.search(client, validity: validity, header: name, contains: value) else {
+      // nil: the mailbox was (re)created between the two commands; look again.
+      guard
+        let uids = try await Self.search(client, mailbox: mailbox, validity: validity, header: name, contains: value)
+      else {
         continue
       }
       if uids.count >= count || ContinuousClock.now > deadline {
         var messages: [[UInt8]] = []
-        for uid in uids { messages.append(try await client.fetchMessage(in: "INBOX", uidValidity: validity, uid: uid)) }
+        for uid in uids { messages.append(try await client.fetchMessage(in: mailbox, uidValidity: validity, uid: uid)) }
         return messages
       }
       try await Task.sleep(for: .milliseconds(200))
@@ -161,12 +147,12 @@ public struct MailStack: Sendable {
   /// The search, or nil when the UIDVALIDITY changed under it. (A `catch … where`
   /// on the typed error here crashes the Swift 6.3.1 compiler, hence the helper.)
   private static func search(
-    _ client: IMAPClient, validity: UInt32, header name: String, contains value: String
+    _ client: IMAPClient, mailbox: String, validity: UInt32, header name: String, contains value: String
   )
     async throws -> [UInt32]?
   {
     do {
-      return try await client.uids(in: "INBOX", uidValidity: validity, header: name, contains: value)
+      return try await client.uids(in: mailbox, uidValidity: validity, header: name, contains: value)
     } catch {
       if error.reason == .uidValidityChanged { return nil }
       throw error

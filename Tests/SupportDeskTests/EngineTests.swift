@@ -52,15 +52,17 @@ struct EngineTests {
   func engine(
     folder: String, store: any StateStore, smtpURL: String? = nil, dryRun: Bool = false, now: Date = Date(),
     rules: RuleBook? = nil, desk: Reloadable<DeskSetup>? = nil, customers: Reloadable<CustomerDirectory>? = nil,
-    logger: Logger = MailStack.logger, sentCopy: SentCopy = .bot, rateLimits: RateLimits = .init()
+    logger: Logger = MailStack.logger, sentCopy: SentCopy = .bot, rateLimits: RateLimits = .init(),
+    folders: FilingFolders = .init(), botAddress: String? = nil
   ) throws -> Engine {
     let settings = Settings(
       imap: try ServerEndpoint("\(stack.imapsURL)/\(folder)", service: .imap),
       imapAccount: Account(user: botAccount, password: Secret(stack.password)),
       smtp: try ServerEndpoint(smtpURL ?? stack.submissionURL, service: .smtp),
       smtpAccount: Account(user: botAccount, password: Secret(stack.password)),
-      transport: stack.options, botAddress: MailAddress(name: "Pomoc techniczna PWSK", address: botAccount),
-      statePath: "unused", sentCopy: sentCopy, sentGrace: 60, rateLimits: rateLimits)
+      transport: stack.options,
+      botAddress: MailAddress(name: "Pomoc techniczna PWSK", address: botAddress ?? botAccount),
+      statePath: "unused", sentCopy: sentCopy, sentGrace: 60, rateLimits: rateLimits, folders: folders)
     return Engine(
       settings: settings,
       imap: IMAPClient(
@@ -158,6 +160,140 @@ struct EngineTests {
     #expect(summary.history == 1)
     #expect(summary.replied == 1)
     #expect(try await store.counts() == [.history: 1, .sent: 1])
+  }
+
+  @Test("settled mails are moved to their outcome's folder (created when missing, Polish names too), once")
+  func filing() async throws {
+    let ids = [uniqueMessageID(), uniqueMessageID(), uniqueMessageID()]
+    let folder = try await mailbox(
+      with: [
+        customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 1045.", messageID: ids[0]),
+        customerMail(from: customer(), to: botAccount, subject: "Pytanie", body: "Jak to zrobić?", messageID: ids[1]),
+        customerMail(
+          from: customer(), to: botAccount, subject: "Nieobecność", body: "Jestem na urlopie.", messageID: ids[2],
+          extraHeaders: ["Auto-Submitted: auto-replied"]),
+      ], ids: ids)
+    let covered = "\(folder)-Obsłużone"
+    let robots = "\(folder)-Automaty"
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let engine = try engine(
+      folder: folder, store: store, rules: try errorRules(),
+      folders: FilingFolders(covered: covered, skipped: robots))
+    let summary = try await engine.runOnce()
+    #expect(summary.replied == 2 && summary.skipped == 1)
+    #expect(summary.filed == 2)
+
+    // The unclassified question stays for staff in the mailbox; the others moved, keywords with them.
+    let client = try stack.imap(botAccount)
+    for (name, id, keyword) in [
+      (covered, ids[0], Keyword.replied), (robots, ids[2], Keyword.skipped), (folder, ids[1], Keyword.replied),
+    ] {
+      let validity = try #require(try await client.status(of: name).uidValidity)
+      let uids = try await client.uids(in: name, uidValidity: validity, above: 0)
+      #expect(uids.count == 1, "\(name)")
+      #expect(try await client.uids(in: name, uidValidity: validity, header: "Message-ID", contains: id) == uids)
+      let flags = try await client.metadata(in: name, uidValidity: validity, uids: uids)
+      #expect(flags.first?.flags.contains(keyword) == true, "\(name): \(flags)")
+      #expect(flags.first?.isSeen == false)
+    }
+    // Nothing is filed twice, nothing answered twice.
+    let again = try await engine.runOnce()
+    #expect(again.filed == 0 && again.replied == 0)
+    #expect(
+      try await store.unfiled(
+        mailbox: folder, uidValidity: try #require(try await client.status(of: folder).uidValidity)
+      ).isEmpty)
+  }
+
+  /// A folder of klient@ that mail to `klient+FOLDER@example.test` is delivered
+  /// into (Dovecot's detail mailboxes): a mailbox with an address of its own.
+  func addressedFolder(_ prefix: String) async throws -> (folder: String, address: String) {
+    let folder = "\(prefix)-\(UUID().uuidString.prefix(8))"
+    try await stack.imap(botAccount).createMailbox(folder)
+    return (folder, "klient+\(folder)@example.test")
+  }
+
+  /// The mails in `folder`, parsed.
+  func messages(in folder: String) async throws -> [Message] {
+    let client = try stack.imap(botAccount)
+    let validity = try #require(try await client.status(of: folder).uidValidity)
+    var messages: [Message] = []
+    for uid in try await client.uids(in: folder, uidValidity: validity, above: 0) {
+      messages.append(Message(parsing: try await client.fetchMessage(in: folder, uidValidity: validity, uid: uid)))
+    }
+    return messages
+  }
+
+  @Test("two bots on two mailboxes that write to each other exchange at most one reply each")
+  func twoBots() async throws {
+    let (folderA, addressA) = try await addressedFolder("BotA")
+    let (folderB, addressB) = try await addressedFolder("BotB")
+    // A person at each side writes to the other side's support address.
+    let client = try stack.imap(botAccount)
+    for (from, to, folder) in [(addressB, addressA, folderA), (addressA, addressB, folderB)] {
+      let mail = customerMail(from: from, to: to, subject: "Błąd programu", body: "Błąd 1045 przy wydruku.")
+      let (validity, uid) = try #require(try await client.append(mail, to: folder))
+      try await client.store(in: folder, uidValidity: validity, uids: [uid], flags: ["\\Seen"], add: false)
+    }
+    let storeA = try SQLiteStateStore(path: temporaryStatePath())
+    let storeB = try SQLiteStateStore(path: temporaryStatePath())
+    let botA = try engine(folder: folderA, store: storeA, rules: try errorRules(), botAddress: addressA)
+    let botB = try engine(folder: folderB, store: storeB, rules: try errorRules(), botAddress: addressB)
+    for _ in 0..<4 {
+      _ = try await botA.runOnce()
+      _ = try await botB.runOnce()
+      try await Task.sleep(for: .milliseconds(700))  // the replies travel through Postfix
+    }
+    for (folder, other) in [(folderA, addressB), (folderB, addressA)] {
+      let mails = try await messages(in: folder)
+      let fromOtherBot = mails.filter { $0.headers["Auto-Submitted"] != nil && $0.from?.address == other }
+      #expect(fromOtherBot.count == 1, "\(folder): \(mails.map(\.subject))")
+      #expect(mails.count == 2)
+    }
+    for store in [storeA, storeB] {
+      #expect(try await store.counts() == [.sent: 1, .skipped: 1])
+      #expect(try await store.records(withStatus: .skipped).first?.skipReason == .autoSubmitted)
+    }
+  }
+
+  @Test("an autoresponder that ignores RFC 3834 (no Auto-Submitted, answers everything) gets one reply")
+  func naiveRobot() async throws {
+    let (folder, address) = try await addressedFolder("Naive")
+    let robot = "robot-\(UUID().uuidString.prefix(8).lowercased())@customers.example.test"
+    let client = try stack.imap(botAccount)
+    let first = customerMail(from: robot, to: address, subject: "Błąd", body: "Błąd 1045.")
+    let (validity, uid) = try #require(try await client.append(first, to: folder))
+    try await client.store(in: folder, uidValidity: validity, uids: [uid], flags: ["\\Seen"], add: false)
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let bot = try engine(folder: folder, store: store, rules: try errorRules(), botAddress: address)
+    var robotAnswered: Set<String> = []
+    for round in 0..<4 {
+      _ = try await bot.runOnce()
+      // The robot answers every reply it got, as a plain mail from the same address.
+      let replies = try await stack.waitForMessages(
+        MailStack.catchall, header: "To", contains: robot, count: robotAnswered.count + 1, timeout: .seconds(3))
+      for reply in replies.map({ Message(parsing: $0) }) {
+        guard let id = reply.messageID, robotAnswered.insert(id).inserted else { continue }
+        let answer = customerMail(
+          from: robot, to: address, subject: "Re: \(reply.subject ?? "")", body: "Dziękujemy za wiadomość (\(round)).",
+          extraHeaders: ["In-Reply-To: \(id)"])
+        _ = try #require(try await client.append(answer, to: folder))
+      }
+    }
+    #expect(robotAnswered.count == 1, "the bot answered the robot \(robotAnswered.count) times")
+    #expect(try await store.counts()[.sent] == 1)
+  }
+
+  @Test("a brand-new, empty mailbox: the first passes find nothing and fail nothing, the first mail is answered")
+  func emptyMailbox() async throws {
+    let folder = try await mailbox(with: [], ids: [])
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    for _ in 0..<2 { #expect(try await engine(folder: folder, store: store).runOnce().newMails == 0) }
+    let id = uniqueMessageID()
+    let mail = customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 1045.", messageID: id)
+    let client = try stack.imap(botAccount)
+    _ = try #require(try await client.append(mail, to: folder))
+    #expect(try await engine(folder: folder, store: store).runOnce().replied == 1)
   }
 
   @Test("a dry run decides but sends, records and flags nothing")

@@ -79,6 +79,23 @@ struct SettingsTests {
     }
   }
 
+  @Test("filing folders per outcome; unset ones leave mail where it is; the bot's own mailbox is refused")
+  func filingFolders() throws {
+    var environment = Self.complete
+    environment["SUPPORTBOT_FOLDER_UNCOVERED"] = "Płatne"
+    environment["SUPPORTBOT_FOLDER_SKIPPED"] = " Automaty "
+    let folders = try Settings.fromEnvironment(environment).folders
+    #expect(folders == FilingFolders(uncovered: "Płatne", skipped: "Automaty"))
+    #expect(try Settings.fromEnvironment(Self.complete).folders.isEmpty)
+
+    environment["SUPPORTBOT_FOLDER_FAILED"] = "INBOX"
+    #expect {
+      try Settings.fromEnvironment(environment)
+    } throws: { error in
+      "\(error)".contains("SUPPORTBOT_FOLDER_FAILED is 'INBOX', the mailbox the bot reads")
+    }
+  }
+
   @Test("the server filing Sent copies needs a folder to look in")
   func serverCopyNeedsFolder() throws {
     var environment = Self.complete

@@ -1,0 +1,70 @@
+import Triage
+
+/// Folders that handled mails are moved to, one per outcome, so staff see at
+/// a glance what needs them (the paid-contract questions, the unclassified
+/// ones, the failures). A nil folder leaves such mails where they are.
+public struct FilingFolders: Sendable, Equatable {
+  /// Answered; a covered (free basic support) question.
+  public var covered: String?
+  /// Answered; needs the paid contract.
+  public var uncovered: String?
+  /// Answered; neither (sales, thanks…).
+  public var other: String?
+  /// Answered with the general acknowledgement: no category was sure.
+  public var unclassified: String?
+  /// The reply could not be sent (5xx, retries ran out).
+  public var failed: String?
+  /// Not answered on purpose: auto-replies, bounces, lists, rate limits, follow-ups.
+  public var skipped: String?
+
+  public init(
+    covered: String? = nil, uncovered: String? = nil, other: String? = nil, unclassified: String? = nil,
+    failed: String? = nil, skipped: String? = nil
+  ) {
+    self.covered = covered
+    self.uncovered = uncovered
+    self.other = other
+    self.unclassified = unclassified
+    self.failed = failed
+    self.skipped = skipped
+  }
+
+  /// The variables that name the folders, in the order of the fields.
+  static let variables = [
+    "SUPPORTBOT_FOLDER_COVERED", "SUPPORTBOT_FOLDER_UNCOVERED", "SUPPORTBOT_FOLDER_OTHER",
+    "SUPPORTBOT_FOLDER_UNCLASSIFIED", "SUPPORTBOT_FOLDER_FAILED", "SUPPORTBOT_FOLDER_SKIPPED",
+  ]
+
+  init(names: [String?]) {
+    self.init(
+      covered: names[0], uncovered: names[1], other: names[2], unclassified: names[3], failed: names[4],
+      skipped: names[5])
+  }
+
+  var names: [String?] { [covered, uncovered, other, unclassified, failed, skipped] }
+
+  public var isEmpty: Bool { all.isEmpty }
+
+  /// Every folder named, once each.
+  public var all: [String] {
+    var seen: Set<String> = []
+    return names.compactMap { $0 }.filter { seen.insert($0).inserted }
+  }
+
+  /// Where a mail goes once it is settled: nil while it is not (history, a
+  /// reply being sent or waiting for a retry), and for outcomes without a folder.
+  public func folder(for record: MailRecord) -> String? {
+    switch record.status {
+    case .sent:
+      switch record.coverage.flatMap(Coverage.init(rawValue:)) ?? .unclassified {
+      case .covered: covered
+      case .uncovered: uncovered
+      case .other: other
+      case .unclassified: unclassified
+      }
+    case .failed: failed
+    case .skipped: record.skipReason == .vanished ? nil : skipped
+    case .history, .sending, .retry: nil
+    }
+  }
+}
