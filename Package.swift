@@ -77,6 +77,12 @@ let package = Package(
     ),
 
     .executableTarget(
+      name: "stack-benchmark",
+      dependencies: ["MailTransport", "MailStackTestSupport"],
+      path: "Benchmarks/StackBenchmark"
+    ),
+
+    .executableTarget(
       name: "triage-benchmark",
       dependencies: ["Triage", "MailMessage"],
       path: "Benchmarks/TriageBenchmark"
@@ -102,6 +108,7 @@ let package = Package(
         "SupportDesk", "MailMessage", "MailTransport", "Triage", "MailStackTestSupport",
         .product(name: "InMemoryLogging", package: "swift-log"),
       ],
+      exclude: ["Snapshots"],
       resources: [.copy("Fixtures")]
     ),
     // The `supportbot` binary against the real servers, as an admin runs it.
