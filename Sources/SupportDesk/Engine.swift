@@ -84,7 +84,14 @@ public struct Engine: Sendable {
   }
 
   /// One pass: answers every new mail, retries deferred replies, returns what it did.
-  public func runOnce() async throws -> PassSummary {
+  ///
+  /// `stopRequested` is asked after each mail (as is task cancellation): when
+  /// it says yes, the pass ends there with `CancellationError`, the mail in
+  /// hand finished and recorded. The service passes "is a graceful shutdown
+  /// under way", so SIGTERM never interrupts a mail half-way (cancelling the
+  /// task would also cancel the database writes and server commands of the
+  /// mail in hand).
+  public func runOnce(stopRequested: @Sendable () -> Bool = { false }) async throws -> PassSummary {
     var summary = PassSummary()
     let mailbox = imap.defaultMailbox
     let status = try await imap.status(of: mailbox)
@@ -140,6 +147,7 @@ public struct Engine: Sendable {
         // Staff see a mail leave the mailbox as soon as it is settled, not at the end of a long pass.
         if !settings.folders.isEmpty { try await fileSettled(in: cursor, summary: &summary) }
         // A stop request (SIGTERM) ends the pass here, after the mail in hand, never inside it.
+        if stopRequested() { throw CancellationError() }
         try Task.checkCancellation()
       }
     }

@@ -2,7 +2,9 @@ import ArgumentParser
 import Foundation
 import Logging
 import MailTransport
+import ServiceLifecycle
 import SupportDesk
+import UnixSignals
 
 struct Run: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -69,58 +71,80 @@ struct Run: AsyncParsableCommand {
     }
 
     // The service: a pass, then wait for new mail (IDLE, or the poll interval),
-    // until SIGTERM or SIGINT, which let the mail in hand finish.
-    let idler = IMAPIdler(
-      endpoint: settings.imap, account: settings.imapAccount, mailbox: engine.imap.defaultMailbox,
-      options: settings.transport, logger: logger)
-    let service = Task { try await Self.serve(engine: engine, idler: idler, settings: settings, logger: logger) }
-    let signals = [SIGTERM, SIGINT].map { number in
-      signal(number, SIG_IGN)
-      let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
-      source.setEventHandler {
-        logger.notice("stopping: the mail in hand is finished first")
-        service.cancel()
-      }
-      source.resume()
-      return source
+    // until SIGTERM or SIGINT start swift-service-lifecycle's graceful
+    // shutdown, which lets the mail in hand finish.
+    let service = MailService(
+      engine: engine,
+      idler: IMAPIdler(
+        endpoint: settings.imap, account: settings.imapAccount, mailbox: engine.imap.defaultMailbox,
+        options: settings.transport, logger: logger),
+      settings: settings, logger: logger)
+    let group = ServiceGroup(
+      configuration: ServiceGroupConfiguration(
+        services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],
+        gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+    try await group.run()
+    logger.notice("stopped")
+  }
+}
+
+/// `supportbot run` as a swift-service-lifecycle service: passes, and between
+/// them a wait for new mail. A graceful shutdown is looked at after every
+/// mail (the engine finishes the one in hand) and cuts a wait short.
+struct MailService: Service {
+  let engine: Engine
+  let idler: IMAPIdler
+  let settings: Settings
+  let logger: Logger
+
+  func run() async throws {
+    let logger = logger
+    try await withGracefulShutdownHandler {
+      try await serve()
+    } onGracefulShutdown: {
+      logger.notice("stopping: the mail in hand is finished first")
     }
-    defer { signals.forEach { $0.cancel() } }
-    do {
-      try await service.value
-    } catch is CancellationError {
-      await idler.close()
-      logger.notice("stopped")
-    }
+    await idler.close()
   }
 
-  private static func serve(engine: Engine, idler: IMAPIdler, settings: Settings, logger: Logger) async throws {
+  private func serve() async throws {
     var useIdle = settings.useIdle
     var failures = 0
-    while !Task.isCancelled {
+    while !Task.isShuttingDownGracefully {
       do {
-        let summary = try await engine.runOnce()
+        let summary = try await engine.runOnce(stopRequested: { Task.isShuttingDownGracefully })
         logger.info("pass done: \(summary)")
         failures = 0
+      } catch is CancellationError {
+        return
       } catch let error as IMAPError {
         failures += 1
         logger.error("pass failed, will try again: \(error)")
       }
-      try Task.checkCancellation()
       // After failures, wait longer (up to 16 poll intervals) before the next attempt.
       let wait = Duration.seconds(settings.pollSeconds * (1 << min(failures, 4)))
-      if useIdle, failures == 0 {
-        do {
-          _ = try await idler.waitForChange(timeout: wait)
-          continue
-        } catch let error where error.reason == .commandRefused {
-          logger.notice("the server has no IDLE: polling every \(settings.pollSeconds) s")
-          useIdle = false
-        } catch {
-          logger.warning("IDLE failed, polling until the next pass: \(error)")
+      do {
+        useIdle = try await cancelWhenGracefulShutdown { [useIdle, failures, idler, logger, settings] in
+          var keepIdling = useIdle
+          if useIdle, failures == 0 {
+            do {
+              _ = try await idler.waitForChange(timeout: wait)
+              return true
+            } catch let error as IMAPError {
+              if error.reason == .commandRefused {
+                logger.notice("the server has no IDLE: polling every \(settings.pollSeconds) s")
+                keepIdling = false
+              } else {
+                logger.warning("IDLE failed, polling until the next pass: \(error)")
+              }
+            }
+          }
+          try await Task.sleep(for: wait)
+          return keepIdling
         }
+      } catch is CancellationError {
+        return
       }
-      try await Task.sleep(for: wait)
     }
-    throw CancellationError()
   }
 }

@@ -47,15 +47,20 @@ struct CrashTests {
     return process
   }
 
-  @Test(
-    "100 mails, SIGKILL at 20 random moments: every mail has exactly one reply, is filed once, and the state agrees")
-  func killedAtRandom() async throws {
-    let tag = "crash-\(UUID().uuidString.prefix(8).lowercased())"
-    let folder = "Crash-\(tag)"
+  /// The count on a line of `supportbot status` (`sent     12`).
+  func statusCount(_ name: String, in output: String) throws -> Int? {
+    output.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { $0.hasPrefix(name + " ") }
+      .flatMap {
+        Int($0.split(separator: " ").last ?? "")
+      }
+  }
+
+  /// A new folder holding `count` unread customer mails from senders tagged `tag`; their Message-IDs.
+  func fill(_ folder: String, with count: Int, tag: String) async throws -> [String] {
     let client = try stack.imap(account)
     try await client.createMailbox(folder)
     var ids: [String] = []
-    for number in 0..<100 {
+    for number in 0..<count {
       let id = uniqueMessageID()
       ids.append(id)
       let appended = try await client.append(
@@ -66,6 +71,60 @@ struct CrashTests {
       let (validity, uid) = try #require(appended)
       try await client.store(in: folder, uidValidity: validity, uids: [uid], flags: ["\\Seen"], add: false)
     }
+    return ids
+  }
+
+  @Test("SIGTERM in the middle of a batch: the mail in hand is finished, nothing is lost, nothing answered twice")
+  func stoppedMidBatch() async throws {
+    let tag = "term-\(UUID().uuidString.prefix(8).lowercased())"
+    let folder = "Term-\(tag)"
+    let ids = try await fill(folder, with: 20, tag: tag)
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent(tag)
+    try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+    let state = directory.appendingPathComponent("state.sqlite").path
+    let log = directory.appendingPathComponent("supportbot.log")
+    // The slow port takes a second per reply: the stop falls while a reply is in the server's hands.
+    let process = try start(environment(folder: folder, state: state, smtp: stack.slowSubmissionURL), log: log)
+    // Stop once the first reply is out: the second mail is in hand then.
+    let deadline = ContinuousClock.now + .seconds(60)
+    while (try? String(contentsOf: log, encoding: .utf8))?.contains(" replied ") != true, ContinuousClock.now < deadline
+    {
+      try await Task.sleep(for: .milliseconds(50))
+    }
+    kill(process.processIdentifier, SIGTERM)
+    process.waitUntilExit()
+    #expect(process.terminationStatus == 0)
+    let text = try String(contentsOf: log, encoding: .utf8)
+    #expect(text.contains("stopping: the mail in hand is finished first"))
+    #expect(text.contains("stopped"))
+    // Finished, not interrupted: no reply is left half-way, and the batch was cut short.
+    var status = try runSupportbot(["status"], environment: ["SUPPORTBOT_STATE": state])
+    #expect(status.output.contains("sending  0"), "\(status.output)")
+    let sentBefore = try #require(try statusCount("sent", in: status.output))
+    #expect(sentBefore >= 1 && sentBefore < ids.count, "\(status.output)")
+
+    // The next run answers the rest; each mail has exactly one reply.
+    let next = try runSupportbot(
+      ["run", "--once"], environment: environment(folder: folder, state: state, smtp: stack.submissionURL))
+    #expect(next.status == 0, "\(next.errors)")
+    _ = try await stack.waitForMessages(
+      MailStack.catchall, header: "To", contains: tag, count: ids.count, timeout: .seconds(60))
+    try await Task.sleep(for: .seconds(2))  // room for a wrong second reply
+    let replies = try await stack.waitForMessages(
+      MailStack.catchall, header: "To", contains: tag, count: ids.count + 1, timeout: .zero)
+    #expect(replies.count == ids.count)
+    #expect(Set(replies.map { Message(parsing: $0).inReplyTo.first ?? "?" }) == Set(ids))
+    status = try runSupportbot(["status"], environment: ["SUPPORTBOT_STATE": state])
+    #expect(status.output.contains("sent     20"), "\(status.output)")
+  }
+
+  @Test(
+    "100 mails, SIGKILL at 20 random moments: every mail has exactly one reply, is filed once, and the state agrees")
+  func killedAtRandom() async throws {
+    let tag = "crash-\(UUID().uuidString.prefix(8).lowercased())"
+    let folder = "Crash-\(tag)"
+    let client = try stack.imap(account)
+    let ids = try await fill(folder, with: 100, tag: tag)
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent(tag)
     try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
     let state = directory.appendingPathComponent("state.sqlite").path
