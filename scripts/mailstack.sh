@@ -13,7 +13,10 @@
 # Ports are BASE plus: 143 IMAP, 993 IMAPS, 25 SMTP (no auth, for injecting
 # customer mail), 587 submission (STARTTLS + AUTH PLAIN/LOGIN), 588 the same
 # but one second slow to accept each message (for the crash test), 24 LMTP,
-# 12 Dovecot auth for Postfix SASL. BASE defaults to 10000.
+# 12 Dovecot auth for Postfix SASL, 80 the OAuth2 token check (HTTP). BASE
+# defaults to 10000. Besides passwords, IMAP and submission take OAuth2 bearer
+# tokens (XOAUTH2, OAUTHBEARER): a line "TOKEN ADDRESS" in DIR/tokens makes
+# TOKEN valid for ADDRESS (scripts/oauth2-tokeninfo.py checks them for Dovecot).
 # Like Gmail, the server files a copy of what each account submits in its
 # Sent folder; Dovecot allows 50 connections per user and address.
 # Mailboxes (password "secret"): support@example.test, klient@example.test,
@@ -32,6 +35,15 @@ stop() {
   if [ -f "$dir/postfix/main.cf" ]; then postfix -c "$dir/postfix" stop >/dev/null 2>&1 || true; fi
   stop_master "$dir/spool/pid/master.pid"
   stop_master "$dir/run/master.pid"
+  stop_master "$dir/tokeninfo.pid"
+}
+
+start_tokeninfo() {
+  rm -f "$dir/tokeninfo.pid"
+  setsid python3 "$(dirname "$0")/oauth2-tokeninfo.py" $((base + 80)) "$dir/tokens" \
+    </dev/null >>"$dir/log/tokeninfo.log" 2>&1 &
+  echo $! > "$dir/tokeninfo.pid"
+  wait_port $((base + 80))
 }
 
 # Daemons must not hold on to our stdout/stderr, or whoever reads them waits forever.
@@ -83,7 +95,8 @@ start() {
   install_missing
   stop
   local port
-  for port in $((base + 12)) $((base + 24)) $((base + 25)) $((base + 143)) $((base + 587)) $((base + 588)) $((base + 993)); do
+  for port in $((base + 12)) $((base + 24)) $((base + 25)) $((base + 80)) $((base + 143)) $((base + 587)) $((base + 588)) \
+      $((base + 993)); do
     if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
       echo "mailstack: port $port is already in use, perhaps by a mail stack started from another folder;" \
            "stop that one (mailstack.sh stop ITS-DIR) or pick another BASE" >&2
@@ -119,7 +132,7 @@ ssl = yes
 ssl_cert = <$dir/cert.pem
 ssl_key = <$dir/key.pem
 disable_plaintext_auth = no
-auth_mechanisms = plain login
+auth_mechanisms = plain login oauthbearer xoauth2
 mail_location = maildir:~/Maildir
 default_internal_user = dovecot
 default_login_user = dovenull
@@ -131,12 +144,15 @@ imap_capability = +MOVE
 protocol imap {
   mail_max_userip_connections = 50
 }
-# The wrong-password tests would otherwise earn 127.0.0.1 Dovecot's auth
-# penalty (up to 15 s before every login), and the tests beside them time out.
-login_trusted_networks = 127.0.0.0/8
 passdb {
   driver = passwd-file
+  mechanisms = plain login
   args = scheme=SHA512-CRYPT $dir/users
+}
+passdb {
+  driver = oauth2
+  mechanisms = oauthbearer xoauth2
+  args = $dir/dovecot-oauth2.conf.ext
 }
 userdb {
   driver = passwd-file
@@ -167,6 +183,12 @@ service auth {
 }
 service anvil {
   chroot =
+  # No auth penalty (up to 15 s before each login after failures from an
+  # address): the tests refuse logins on purpose, and the penalty would reach
+  # the tests beside them. Without this socket the auth process has none.
+  unix_listener anvil-auth-penalty {
+    mode = 0
+  }
 }
 protocol lmtp {
   postmaster_address = postmaster@example.test
@@ -183,7 +205,13 @@ namespace inbox {
   }
 }
 CONF
+  cat > "$dir/dovecot-oauth2.conf.ext" <<CONF
+tokeninfo_url = http://127.0.0.1:$((base + 80))/tokeninfo?access_token=
+username_attribute = email
+CONF
+  touch "$dir/tokens"
   echo "$base" > "$dir/base"
+  start_tokeninfo
   start_dovecot
 
   sed "s|^smtp      inet.*smtpd\$|127.0.0.1:$((base + 25)) inet n - n - - smtpd|" \

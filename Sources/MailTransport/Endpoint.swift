@@ -12,14 +12,28 @@ public struct Secret: Sendable, Equatable, CustomStringConvertible, CustomDebugS
   public var debugDescription: String { "<redacted>" }
 }
 
-/// Who we log in as.
+/// Who we log in as: with a password, or with an OAuth2 access token
+/// (SASL OAUTHBEARER or XOAUTH2, whichever the server offers).
 public struct Account: Sendable, Equatable {
   public var user: String
   public var password: Secret
+  /// Where the access token comes from; nil: the password is used.
+  public var token: TokenSource?
 
   public init(user: String, password: Secret) {
     self.user = user
     self.password = password
+  }
+
+  public init(user: String, token: TokenSource) {
+    self.user = user
+    self.password = Secret("")
+    self.token = token
+  }
+
+  /// What a new connection logs in with: the password, or a freshly read token.
+  func credential() throws(TokenError) -> Secret {
+    try token?.read() ?? password
   }
 }
 

@@ -22,6 +22,8 @@ public actor IMAPClient {
   private let logger: Logger
   private let executor: ThreadExecutor
   private var handle: CurlHandle?
+  /// What the current connection logged in with (password or token), to keep it out of errors.
+  private var credential: Secret?
   /// The server's lines of the current transfer, for its own words when it says no.
   private let serverLines = ServerLines()
   private var knownCapabilities: Set<String>?
@@ -190,7 +192,7 @@ public actor IMAPClient {
   /// UIDVALIDITY and UID when the server tells them (UIDPLUS, RFC 4315).
   @discardableResult
   public func append(_ message: [UInt8], to mailbox: String) throws(IMAPError) -> (uidValidity: UInt32, uid: UInt32)? {
-    let handle = connection()
+    let handle = try connection()
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(MailboxName.wire(mailbox))))
     handle.set(CURLOPT_CUSTOMREQUEST, nil)
     serverLines.lines.removeAll()
@@ -272,7 +274,18 @@ public actor IMAPClient {
   }
 
   private func transfer(path: String, customRequest: String?, operation: String) throws(IMAPError) -> [UInt8] {
-    let handle = connection()
+    do {
+      return try attempt(path: path, customRequest: customRequest, operation: operation)
+    } catch {
+      // An OAuth2 token may have expired since it was read: log in again with a fresh one, once.
+      guard error.reason == .connection(.authenticationFailed), account.token != nil else { throw error }
+      logger.notice("the server refused the OAuth2 token; reading a fresh one from \(account.token?.description ?? "")")
+      return try attempt(path: path, customRequest: customRequest, operation: operation)
+    }
+  }
+
+  private func attempt(path: String, customRequest: String?, operation: String) throws(IMAPError) -> [UInt8] {
+    let handle = try connection()
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: path))
     // Always set (or reset) the custom request: a leftover one would turn a URL fetch into it.
     handle.set(CURLOPT_CUSTOMREQUEST, customRequest)
@@ -299,10 +312,15 @@ public actor IMAPClient {
     }
   }
 
-  private func connection() -> CurlHandle {
+  private func connection() throws(IMAPError) -> CurlHandle {
     if let handle { return handle }
+    do {
+      credential = try account.credential()
+    } catch {
+      throw self.error(.connection(.tokenUnavailable), operation: "logging in", detail: error.description)
+    }
     let handle = CurlHandle()
-    handle.configure(endpoint: endpoint, account: account, options: options)
+    handle.configure(endpoint: endpoint, account: account, credential: credential, options: options)
     handle.collectServerLines(into: serverLines)
     self.handle = handle
     return handle
@@ -310,7 +328,7 @@ public actor IMAPClient {
 
   private func classify(_ failure: CurlFailure, sink: ByteSink, operation: String) -> IMAPError {
     let (reason, detail) = IMAPError.classify(
-      failure, serverLines: serverLines.lines, password: account.password, overflowed: sink.overflowed,
+      failure, serverLines: serverLines.lines, password: credential, overflowed: sink.overflowed,
       limit: options.maxMessageBytes)
     return error(reason, operation: operation, detail: detail)
   }

@@ -19,6 +19,8 @@ public actor IMAPIdler {
   private let mailbox: String
   private let executor: ThreadExecutor
   private var handle: CurlHandle?
+  /// What the current connection logged in with (password or token), to keep it out of errors.
+  private var credential: Secret?
   /// The server's lines while connecting, for its own words when it says no.
   private let serverLines = ServerLines()
   private var tag = 0
@@ -87,8 +89,13 @@ public actor IMAPIdler {
       if idlingSince == nil { try startIdling(handle) }
       return handle
     }
+    do {
+      credential = try account.credential()
+    } catch {
+      throw failure(.connection(.tokenUnavailable), "connecting for IDLE", detail: error.description)
+    }
     let handle = CurlHandle()
-    handle.configure(endpoint: endpoint, account: account, options: options)
+    handle.configure(endpoint: endpoint, account: account, credential: credential, options: options)
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ""))
     handle.set(CURLOPT_CONNECT_ONLY, 1)
     serverLines.lines.removeAll()
@@ -191,7 +198,7 @@ public actor IMAPIdler {
   }
 
   private func classify(_ failure: CurlFailure, operation: String) -> IMAPError {
-    let (reason, detail) = IMAPError.classify(failure, serverLines: serverLines.lines, password: account.password)
+    let (reason, detail) = IMAPError.classify(failure, serverLines: serverLines.lines, password: credential)
     return self.failure(reason, operation, detail: detail)
   }
 

@@ -22,6 +22,8 @@ public actor SMTPClient {
   private let logger: Logger
   private let executor: ThreadExecutor
   private var handle: CurlHandle?
+  /// What the current connection logged in with (password or token), to keep it out of errors.
+  private var credential: Secret?
   /// The server's reply lines; lives as long as the client, handles come and go.
   private let serverLines = ServerLines()
 
@@ -47,7 +49,21 @@ public actor SMTPClient {
       throw error(.invalidRequest, detail: "unusable address '\(address.debugDescription)'")
     }
     guard !recipients.isEmpty else { throw error(.invalidRequest, detail: "no recipient") }
-    let handle = connection()
+    do {
+      return try attempt(envelopeSender: envelopeSender, recipients: recipients, message: message)
+    } catch {
+      // An OAuth2 token may have expired since it was read: log in again with a fresh one, once.
+      // (A refused login comes before MAIL FROM: nothing was sent.)
+      guard error.reason == .connection(.authenticationFailed), account?.token != nil else { throw error }
+      logger.notice(
+        "the server refused the OAuth2 token; reading a fresh one from \(account?.token?.description ?? "")")
+      return try attempt(envelopeSender: envelopeSender, recipients: recipients, message: message)
+    }
+  }
+
+  private func attempt(envelopeSender: String?, recipients: [String], message: [UInt8]) throws(SMTPError) -> SMTPReceipt
+  {
+    let handle = try connection()
     handle.set(CURLOPT_MAIL_FROM, "<\(envelopeSender ?? "")>")
     serverLines.lines.removeAll()
     let started = ContinuousClock.now
@@ -66,7 +82,7 @@ public actor SMTPClient {
     case .failure(let failure):
       self.handle = nil  // the SMTP transaction state is unknown: start over
       // The server's own words say more than libcurl's ("RCPT failed: 550").
-      var detail = failure.redactedText(account?.password)
+      var detail = failure.redactedText(credential)
       if (400..<600).contains(code), let words = serverLines.lines.last(where: { $0.hasPrefix(String(code)) }) {
         detail = words
       }
@@ -83,10 +99,15 @@ public actor SMTPClient {
     }
   }
 
-  private func connection() -> CurlHandle {
+  private func connection() throws(SMTPError) -> CurlHandle {
     if let handle { return handle }
+    do {
+      credential = try account?.credential()
+    } catch {
+      throw self.error(.connection(.tokenUnavailable), detail: error.description)
+    }
     let handle = CurlHandle()
-    handle.configure(endpoint: endpoint, account: account, options: options)
+    handle.configure(endpoint: endpoint, account: account, credential: credential, options: options)
     handle.collectServerLines(into: serverLines)
     // For SMTP the URL path is the name we give in EHLO.
     handle.set(CURLOPT_URL, endpoint.curlURL(encodedPath: ServerEndpoint.encodeSegment(options.heloName)))

@@ -8,6 +8,8 @@ public enum ConnectionProblem: Sendable, Equatable {
   case cannotConnect
   case tlsFailed
   case authenticationFailed
+  /// No OAuth2 token could be had from its file or command.
+  case tokenUnavailable
   /// The login was turned away for now: too many connections, server busy.
   case turnedAway
   case timedOut
@@ -20,6 +22,7 @@ public enum ConnectionProblem: Sendable, Equatable {
     case .cannotConnect: "no connection could be made"
     case .tlsFailed: "the TLS connection could not be established or the certificate could not be verified"
     case .authenticationFailed: "the server refused the login"
+    case .tokenUnavailable: "no OAuth2 access token could be had"
     case .turnedAway: "the server turned the login away for now"
     case .timedOut: "the server did not answer in time"
     case .connectionLost: "the connection broke off"
@@ -34,7 +37,10 @@ public enum ConnectionProblem: Sendable, Equatable {
     case .cannotConnect: "Check that the server runs and that the port in \(prefix)_URL is right and reachable."
     case .tlsFailed:
       "If the server uses a private certificate authority, point SUPPORTBOT_CA_FILE at its certificate; for STARTTLS the server must offer it."
-    case .authenticationFailed: "Check \(prefix)_USER and \(prefix)_PASSWORD (or \(prefix)_PASSWORD_FILE)."
+    case .authenticationFailed:
+      "Check \(prefix)_USER and \(prefix)_PASSWORD (or \(prefix)_PASSWORD_FILE); with OAuth2, that \(prefix)_OAUTH2_TOKEN_FILE or _COMMAND gives a current token for that user, with the mail scope."
+    case .tokenUnavailable:
+      "Check \(prefix)_OAUTH2_TOKEN_FILE or \(prefix)_OAUTH2_TOKEN_COMMAND; run the command by hand as the bot's user. The bot tries again on the next attempt."
     case .turnedAway:
       "Its words above say why; often too many connections to this account from this address (Dovecot: mail_max_userip_connections). The bot tries again later."
     case .timedOut: "Check the network; the bot will try again on the next poll."
@@ -220,7 +226,8 @@ extension CurlFailure {
 extension CurlHandle {
   /// The options every connection to `endpoint` shares: TLS policy, trust,
   /// login and timeouts.
-  func configure(endpoint: ServerEndpoint, account: Account?, options: TransportOptions) {
+  /// `credential` is the account's password or its current OAuth2 token.
+  func configure(endpoint: ServerEndpoint, account: Account?, credential: Secret?, options: TransportOptions) {
     switch endpoint.security {
     case .implicitTLS, .startTLS: set(CURLOPT_USE_SSL, Int(CURLUSESSL_ALL.rawValue))
     case .none: set(CURLOPT_USE_SSL, Int(CURLUSESSL_NONE.rawValue))
@@ -232,7 +239,12 @@ extension CurlHandle {
     }
     if let account {
       set(CURLOPT_USERNAME, account.user)
-      set(CURLOPT_PASSWORD, account.password.value)
+      if account.token != nil {
+        // libcurl then logs in with OAUTHBEARER, or XOAUTH2 when that is all the server offers.
+        set(CURLOPT_XOAUTH2_BEARER, credential?.value)
+      } else {
+        set(CURLOPT_PASSWORD, credential?.value)
+      }
       set(CURLOPT_SASL_IR, true)
     }
     // libcurl 7.88.1 clips any response line longer than half this buffer to

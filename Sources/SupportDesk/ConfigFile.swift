@@ -24,7 +24,8 @@ public enum ConfigFile {
   /// Variables whose value is a path, resolved against the file's folder.
   static let paths: Set<String> = [
     "SUPPORTBOT_STATE", "SUPPORTBOT_RULES", "SUPPORTBOT_CUSTOMERS", "SUPPORTBOT_CA_FILE",
-    "SUPPORTBOT_IMAP_PASSWORD_FILE", "SUPPORTBOT_SMTP_PASSWORD_FILE",
+    "SUPPORTBOT_IMAP_PASSWORD_FILE", "SUPPORTBOT_SMTP_PASSWORD_FILE", "SUPPORTBOT_IMAP_OAUTH2_TOKEN_FILE",
+    "SUPPORTBOT_SMTP_OAUTH2_TOKEN_FILE",
   ]
 
   /// The key an admin writes for a variable: `SUPPORTBOT_IMAP_URL` → `imap.url`.

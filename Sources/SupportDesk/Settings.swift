@@ -48,6 +48,16 @@ public struct Settings: Sendable {
     ("SUPPORTBOT_SMTP_URL", "submission: smtp://host:587 (STARTTLS) or smtps://host:465"),
     ("SUPPORTBOT_SMTP_USER", "the SMTP login (default: the IMAP login)"),
     ("SUPPORTBOT_SMTP_PASSWORD", "the SMTP password or ..._FILE (default: the IMAP one)"),
+    (
+      "SUPPORTBOT_IMAP_OAUTH2_TOKEN_FILE",
+      "instead of a password: a file holding a current OAuth2 access token (Gmail, Microsoft 365), re-read at each login"
+    ),
+    (
+      "SUPPORTBOT_IMAP_OAUTH2_TOKEN_COMMAND",
+      "... or a command that prints a fresh access token (it does the refresh), run at each login"
+    ),
+    ("SUPPORTBOT_SMTP_OAUTH2_TOKEN_FILE", "the same for SMTP (default: the IMAP login)"),
+    ("SUPPORTBOT_SMTP_OAUTH2_TOKEN_COMMAND", "the same for SMTP (default: the IMAP login)"),
     ("SUPPORTBOT_ADDRESS", "the bot's address, From of replies (default: IMAP login)"),
     ("SUPPORTBOT_NAME", "display name of replies (default: Pomoc techniczna PWSK)"),
     ("SUPPORTBOT_CA_FILE", "an extra trusted CA certificate (PEM), for a private CA"),
@@ -164,13 +174,45 @@ public struct Settings: Sendable {
       return number
     }
 
+    /// An OAuth2 token source (`PREFIX_OAUTH2_TOKEN_FILE` or `_COMMAND`), instead of a password.
+    func tokenSource(_ prefix: String) -> TokenSource? {
+      let file = value(prefix + "_OAUTH2_TOKEN_FILE")
+      let command = value(prefix + "_OAUTH2_TOKEN_COMMAND")
+      if file != nil, command != nil {
+        problems.append("\(prefix)_OAUTH2_TOKEN_FILE and \(prefix)_OAUTH2_TOKEN_COMMAND are both set; keep one")
+      }
+      if let file, !FileManager.default.isReadableFile(atPath: file) {
+        problems.append("\(prefix)_OAUTH2_TOKEN_FILE names \(file), which does not exist or cannot be read")
+      }
+      if command != nil || file != nil, value(prefix + "_PASSWORD") != nil || value(prefix + "_PASSWORD_FILE") != nil {
+        problems.append("\(prefix) has both a password and an OAuth2 token; keep one")
+      }
+      return command.map(TokenSource.init(command:)) ?? file.map(TokenSource.init(file:))
+    }
+    /// The login: an OAuth2 token when one is configured, else the password.
+    func account(_ user: String?, token: TokenSource?, password: Secret?) -> Account? {
+      guard let user else { return nil }
+      if let token { return Account(user: user, token: token) }
+      return password.map { Account(user: user, password: $0) }
+    }
+
     let imap = endpoint("SUPPORTBOT_IMAP_URL", .imap)
     let imapUser = required("SUPPORTBOT_IMAP_USER")
-    let imapPassword = secret("SUPPORTBOT_IMAP_PASSWORD")
-    if imapPassword == nil, value("SUPPORTBOT_IMAP_PASSWORD_FILE") == nil { reportMissing("SUPPORTBOT_IMAP_PASSWORD") }
+    let imapToken = tokenSource("SUPPORTBOT_IMAP")
+    let imapPassword = imapToken == nil ? secret("SUPPORTBOT_IMAP_PASSWORD") : nil
+    if imapToken == nil, imapPassword == nil, value("SUPPORTBOT_IMAP_PASSWORD_FILE") == nil {
+      reportMissing("SUPPORTBOT_IMAP_PASSWORD")
+    }
+    let imapAccount = account(imapUser, token: imapToken, password: imapPassword)
     let smtp = endpoint("SUPPORTBOT_SMTP_URL", .smtp)
     let smtpUser = value("SUPPORTBOT_SMTP_USER") ?? imapUser
-    let smtpPassword = secret("SUPPORTBOT_SMTP_PASSWORD") ?? imapPassword
+    let smtpToken = tokenSource("SUPPORTBOT_SMTP")
+    let smtpPassword = smtpToken == nil ? secret("SUPPORTBOT_SMTP_PASSWORD") : nil
+    // Without a login of its own, SMTP uses the IMAP one (token or password).
+    let smtpAccount =
+      smtpToken != nil || smtpPassword != nil
+      ? account(smtpUser, token: smtpToken, password: smtpPassword)
+      : account(smtpUser, token: imapToken, password: imapPassword)
 
     var botAddress: MailAddress?
     let addressText = value("SUPPORTBOT_ADDRESS") ?? imapUser
@@ -230,12 +272,11 @@ public struct Settings: Sendable {
       }
     }
 
-    guard problems.isEmpty, let imap, let imapUser, let imapPassword, let smtp, let botAddress else {
+    guard problems.isEmpty, let imap, let imapAccount, let smtp, let botAddress else {
       throw SettingsError(problems: problems)
     }
     return Settings(
-      imap: imap, imapAccount: Account(user: imapUser, password: imapPassword), smtp: smtp,
-      smtpAccount: smtpUser.flatMap { user in smtpPassword.map { Account(user: user, password: $0) } },
+      imap: imap, imapAccount: imapAccount, smtp: smtp, smtpAccount: smtpAccount,
       transport: transport, botAddress: botAddress, statePath: value("SUPPORTBOT_STATE") ?? "supportbot.sqlite",
       rulesDirectory: value("SUPPORTBOT_RULES") ?? "rules", customersPath: value("SUPPORTBOT_CUSTOMERS"),
       sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, sentCopy: sentCopy,

@@ -110,6 +110,16 @@ public struct MailStack: Sendable {
       account: Account(user: user, password: Secret(password ?? self.password)), options: options, logger: Self.logger)
   }
 
+  /// A new OAuth2 access token that the stack accepts for `user` (a line in DIR/tokens).
+  public func issueToken(for user: String) throws -> String {
+    let token = "tok-" + UUID().uuidString.lowercased()
+    let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: try requireDirectory() + "/tokens"))
+    defer { try? handle.close() }
+    try handle.seekToEnd()
+    try handle.write(contentsOf: Data("\(token) \(user)\n".utf8))
+    return token
+  }
+
   /// Delivers a raw message through port 25 (no login, as mail from the
   /// internet arrives), using our own SMTP client.
   public func inject(_ message: [UInt8], from sender: String, to recipients: [String]) async throws {

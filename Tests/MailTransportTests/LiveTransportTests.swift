@@ -189,6 +189,83 @@ struct LiveTransportTests {
     }
   }
 
+  /// A file holding `text`, for a token file or a token command's script.
+  private func temporaryFile(_ text: String, executable: Bool = false) throws -> String {
+    let path = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
+    try text.write(toFile: path, atomically: true, encoding: .utf8)
+    if executable { chmod(path, 0o700) }
+    return path
+  }
+
+  @Test("OAuth2: IMAP and SMTP log in with a bearer token from a file")
+  func oauth2FromFile() async throws {
+    let token = try stack.issueToken(for: MailStack.support)
+    let account = Account(user: MailStack.support, token: TokenSource(file: try temporaryFile(token + "\n")))
+    let imap = IMAPClient(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap), account: account, options: stack.options,
+      logger: MailStack.logger)
+    #expect(try await imap.status(of: "INBOX").uidValidity != nil)
+    let smtp = SMTPClient(
+      endpoint: try ServerEndpoint(stack.submissionURL, service: .smtp), account: account, options: stack.options,
+      logger: MailStack.logger)
+    let id = uniqueMessageID()
+    let raw = customerMail(from: MailStack.support, to: mailbox, subject: "OAuth2", body: "Token.", messageID: id)
+    #expect(try await smtp.send(envelopeSender: nil, recipients: [mailbox], message: raw).code == 250)
+    #expect(try await stack.waitForMessages(mailbox, header: "Message-ID", contains: id).count == 1)
+  }
+
+  @Test("OAuth2: a refused token is read afresh and the login tried once more; a bad one is an error without it")
+  func oauth2Refresh() async throws {
+    // The command hands out an expired token first, a valid one after, as a refresh would.
+    let fresh = try stack.issueToken(for: MailStack.support)
+    let counter = try temporaryFile("")
+    let command = try temporaryFile(
+      """
+      #!/bin/sh
+      if [ -s \(counter) ]; then echo \(fresh); else echo 1 > \(counter); echo tok-expired-secret-value; fi
+      """, executable: true)
+    let account = Account(user: MailStack.support, token: TokenSource(command: command))
+    let imap = IMAPClient(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap), account: account, options: stack.options,
+      logger: MailStack.logger)
+    #expect(try await imap.status(of: "INBOX").uidValidity != nil)
+
+    let revoked = Account(user: MailStack.support, token: TokenSource(file: try temporaryFile("tok-never-issued-42")))
+    let refused = IMAPClient(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap), account: revoked, options: stack.options,
+      logger: MailStack.logger)
+    await #expect {
+      try await refused.status(of: "INBOX")
+    } throws: { error in
+      guard let error = error as? IMAPError else { return false }
+      return error.reason == .connection(.authenticationFailed) && !"\(error)".contains("tok-never-issued-42")
+        && "\(error)".contains("OAUTH2_TOKEN")
+    }
+  }
+
+  @Test(
+    "OAuth2: a token command that fails, prints nothing or is missing says so, with its words, never a token",
+    arguments: [
+      (
+        "echo 'invalid_grant: refresh token expired' >&2; exit 3", "exited with 3: invalid_grant: refresh token expired"
+      ),
+      ("true", "it gave no token"),
+      ("/nonexistent/get-token", "exited with 127"),
+    ])
+  func oauth2CommandFails(command: String, expected: String) async throws {
+    let account = Account(user: MailStack.support, token: TokenSource(command: command))
+    let imap = IMAPClient(
+      endpoint: try ServerEndpoint(stack.imapsURL, service: .imap), account: account, options: stack.options,
+      logger: MailStack.logger)
+    await #expect {
+      try await imap.status(of: "INBOX")
+    } throws: { error in
+      guard let error = error as? IMAPError else { return false }
+      return error.reason == .connection(.tokenUnavailable) && "\(error)".contains(expected)
+        && "\(error)".contains("the OAuth2 token command")
+    }
+  }
+
   @Test("a recipient the server does not know is a permanent rejection")
   func unknownRecipient() async throws {
     let smtp = try stack.submission(MailStack.support)

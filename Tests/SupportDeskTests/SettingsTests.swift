@@ -58,6 +58,47 @@ struct SettingsTests {
     }
   }
 
+  @Test("an OAuth2 token command instead of a password; SMTP logs in the same way unless told otherwise")
+  func oauth2() throws {
+    var environment = Self.complete
+    environment["SUPPORTBOT_IMAP_PASSWORD"] = nil
+    environment["SUPPORTBOT_IMAP_OAUTH2_TOKEN_COMMAND"] = "/usr/local/bin/get-token pomoc"
+    let settings = try Settings.fromEnvironment(environment)
+    #expect(settings.imapAccount.token == TokenSource(command: "/usr/local/bin/get-token pomoc"))
+    #expect(settings.smtpAccount?.token == TokenSource(command: "/usr/local/bin/get-token pomoc"))
+    #expect(settings.smtpAccount?.user == "pomoc@pwsk.pl")
+
+    environment["SUPPORTBOT_SMTP_PASSWORD"] = "smtp-haslo"
+    let mixed = try Settings.fromEnvironment(environment)
+    #expect(mixed.smtpAccount?.token == nil)
+    #expect(mixed.smtpAccount?.password == Secret("smtp-haslo"))
+  }
+
+  @Test(
+    "OAuth2 settings that cannot work are explained",
+    arguments: [
+      (["SUPPORTBOT_IMAP_OAUTH2_TOKEN_COMMAND": "get-token"], "both a password and an OAuth2 token"),
+      (
+        ["SUPPORTBOT_IMAP_PASSWORD": nil, "SUPPORTBOT_IMAP_OAUTH2_TOKEN_FILE": "/nie/ma/tokenu"],
+        "SUPPORTBOT_IMAP_OAUTH2_TOKEN_FILE names /nie/ma/tokenu, which does not exist"
+      ),
+      (
+        [
+          "SUPPORTBOT_IMAP_PASSWORD": nil, "SUPPORTBOT_IMAP_OAUTH2_TOKEN_FILE": "/etc/hostname",
+          "SUPPORTBOT_IMAP_OAUTH2_TOKEN_COMMAND": "get-token",
+        ], "both set; keep one"
+      ),
+    ] as [([String: String?], String)])
+  func oauth2Problems(changes: [String: String?], mentions: String) {
+    var environment = Self.complete
+    for (name, value) in changes { environment[name] = value }
+    #expect {
+      try Settings.fromEnvironment(environment)
+    } throws: { error in
+      "\(error)".contains(mentions)
+    }
+  }
+
   @Test(
     "wrong values are explained with the variable's name",
     arguments: [
