@@ -197,6 +197,7 @@ public struct Engine: Sendable {
     log[metadataKey: "coverage"] = "\(triage?.coverage.rawValue ?? Coverage.unclassified.rawValue)"
     var record = MailRecord(
       mailbox: mailbox, uidValidity: cursor.uidValidity, uid: uid, messageID: message.messageID,
+      contentHash: ContentHash.of(fetched.bytes),
       sender: recipient?.address, subject: message.subject, category: triage?.category,
       coverage: (triage?.coverage ?? .unclassified).rawValue, status: .skipped, updatedAt: now())
 
@@ -207,7 +208,14 @@ public struct Engine: Sendable {
     }
 
     var reason = loopGuard.reasonToSkip(message)
+    // The same mail seen again (a recreated mailbox, a copy): by Message-ID, or
+    // by its bytes when it has none.
     if reason == nil, let id = message.messageID, try await store.hasReplied(toMessageID: id) { reason = .duplicate }
+    if reason == nil, message.messageID == nil, let hash = record.contentHash,
+      try await store.hasReplied(toContentHash: hash)
+    {
+      reason = .duplicate
+    }
     if reason == nil, let assessment,
       let ticket = try await store.existingTicket(
         messageIDs: message.inReplyTo + message.references, ids: assessment.quotedTickets)
@@ -240,7 +248,8 @@ public struct Engine: Sendable {
     }
     guard message.replyAddress != nil else { return }  // the loop guard answers .noSender for this
 
-    let identity = message.messageID ?? "\(mailbox)/\(cursor.uidValidity)/\(uid)"
+    // What the ticket and the reply's Message-ID are derived from: the same mail gives the same ones.
+    let identity = message.messageID ?? "content:\(record.contentHash ?? "\(mailbox)/\(cursor.uidValidity)/\(uid)")"
     let reply: OutgoingMessage
     let replyBytes: [UInt8]
     do {
@@ -519,5 +528,21 @@ public struct Engine: Sendable {
     } catch {
       log.warning("could not mark the mail on the server", metadata: ["keyword": "\(keyword)", "error": "\(error)"])
     }
+  }
+}
+
+/// A fingerprint of a mail's bytes (64-bit FNV-1a, in hex), to recognise a
+/// mail without a Message-ID when it is seen again (a mailbox recreated on the
+/// server gives every mail a new UID). Not a security measure: nobody gains by
+/// forging a collision with a mail already answered.
+enum ContentHash {
+  static func of(_ bytes: [UInt8]) -> String {
+    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
+    for byte in bytes {
+      hash ^= UInt64(byte)
+      hash &*= 0x100_0000_01b3
+    }
+    let hex = String(hash, radix: 16)
+    return String(repeating: "0", count: 16 - hex.count) + hex
   }
 }

@@ -38,6 +38,8 @@ public struct MailRecord: Sendable, Equatable {
   public var uidValidity: UInt32
   public var uid: UInt32
   public var messageID: String?
+  /// A fingerprint of the mail's bytes, to recognise it without a Message-ID.
+  public var contentHash: String?
   public var sender: String?
   public var subject: String?
   /// What the rules made of it: the category id (nil: unclassified) and its coverage.
@@ -61,7 +63,8 @@ public struct MailRecord: Sendable, Equatable {
   public var updatedAt: Date
 
   public init(
-    mailbox: String, uidValidity: UInt32, uid: UInt32, messageID: String? = nil, sender: String? = nil,
+    mailbox: String, uidValidity: UInt32, uid: UInt32, messageID: String? = nil, contentHash: String? = nil,
+    sender: String? = nil,
     subject: String? = nil, category: String? = nil, coverage: String? = nil, ticket: String? = nil,
     plan: String? = nil, template: String? = nil, status: MailStatus,
     skipReason: SkipReason? = nil, replyMessageID: String? = nil,
@@ -72,6 +75,7 @@ public struct MailRecord: Sendable, Equatable {
     self.uidValidity = uidValidity
     self.uid = uid
     self.messageID = messageID
+    self.contentHash = contentHash
     self.sender = sender
     self.subject = subject
     self.category = category
@@ -100,6 +104,8 @@ public protocol StateStore: Sendable {
   func record(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> MailRecord?
   /// Whether a mail with that Message-ID already got (or is getting) a reply.
   func hasReplied(toMessageID messageID: String) async throws -> Bool
+  /// Whether a mail with these exact bytes already got (or is getting) a reply.
+  func hasReplied(toContentHash hash: String) async throws -> Bool
   /// Saves the record and moves the cursor in one transaction.
   func save(_ record: MailRecord, advancing cursor: MailboxCursor?) async throws
   /// Moves the cursor alone (mail left alone as history on the first start).
@@ -214,6 +220,12 @@ public final class SQLiteStateStore: StateStore {
           WHERE filedTo IS NULL AND status IN ('sent', 'failed', 'skipped')
           """)
     }
+    migrator.registerMigration("v6: content hash") { db in
+      try db.alter(table: "mail") { table in
+        table.add(column: "contentHash", .text)
+      }
+      try db.create(index: "mail_contentHash", on: "mail", columns: ["contentHash"])
+    }
     return migrator
   }
 
@@ -245,6 +257,14 @@ public final class SQLiteStateStore: StateStore {
     }
   }
 
+  public func hasReplied(toContentHash hash: String) async throws -> Bool {
+    try await database.read { db in
+      try Bool.fetchOne(
+        db, sql: "SELECT EXISTS (SELECT 1 FROM mail WHERE contentHash = ? AND replyMessageID IS NOT NULL)",
+        arguments: [hash]) ?? false
+    }
+  }
+
   public func hasReplied(toMessageID messageID: String) async throws -> Bool {
     try await database.read { db in
       try Bool.fetchOne(
@@ -257,13 +277,14 @@ public final class SQLiteStateStore: StateStore {
     try await database.write { db in
       try db.execute(
         sql: """
-          INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, sender, subject, category, coverage,
-            ticket, plan, template, status, skipReason, replyMessageID, replyRecipient, replyBytes, attempts,
-            lastError, nextAttempt, decidedAt, updatedAt)
-          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+          INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, contentHash, sender, subject, category,
+            coverage, ticket, plan, template, status, skipReason, replyMessageID, replyRecipient, replyBytes,
+            attempts, lastError, nextAttempt, decidedAt, updatedAt)
+          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
           """,
         arguments: [
-          record.mailbox, Int64(record.uidValidity), Int64(record.uid), record.messageID, record.sender,
+          record.mailbox, Int64(record.uidValidity), Int64(record.uid), record.messageID, record.contentHash,
+          record.sender,
           record.subject, record.category, record.coverage, record.ticket, record.plan, record.template,
           record.status.rawValue, record.skipReason?.rawValue, record.replyMessageID,
           record.replyRecipient, record.replyBytes.map { Data($0) }, record.attempts, record.lastError,
@@ -396,7 +417,8 @@ public final class SQLiteStateStore: StateStore {
   private static func record(from row: Row) -> MailRecord {
     MailRecord(
       mailbox: row["mailbox"], uidValidity: UInt32(row["uidValidity"] as Int64), uid: UInt32(row["uid"] as Int64),
-      messageID: row["messageID"], sender: row["sender"], subject: row["subject"], category: row["category"],
+      messageID: row["messageID"], contentHash: row["contentHash"], sender: row["sender"], subject: row["subject"],
+      category: row["category"],
       coverage: row["coverage"], ticket: row["ticket"], plan: row["plan"], template: row["template"],
       status: MailStatus(rawValue: row["status"]) ?? .failed,
       skipReason: (row["skipReason"] as String?).flatMap(SkipReason.init(rawValue:)),

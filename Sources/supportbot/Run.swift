@@ -121,8 +121,11 @@ struct MailService: Service {
         failures += 1
         logger.error("pass failed, will try again: \(error)")
       }
-      // After failures, wait longer (up to 16 poll intervals) before the next attempt.
-      let wait = Duration.seconds(settings.pollSeconds * (1 << min(failures, 4)))
+      // After failures, wait longer (up to 16 poll intervals) before the next
+      // attempt, give or take a fifth, so that bots restarted together by one
+      // server outage do not all come back in the same second.
+      let backoff = Double(settings.pollSeconds * (1 << min(failures, 4)))
+      let wait = Duration.seconds(failures == 0 ? backoff : backoff * Double.random(in: 0.8...1.2))
       do {
         useIdle = try await cancelWhenGracefulShutdown { [useIdle, failures, idler, logger, settings] in
           var keepIdling = useIdle

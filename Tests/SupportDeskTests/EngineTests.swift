@@ -284,6 +284,46 @@ struct EngineTests {
     #expect(try await store.counts()[.sent] == 1)
   }
 
+  @Test("a mailbox recreated on the server (new UIDVALIDITY): nothing answered twice, with or without a Message-ID")
+  func recreatedMailbox() async throws {
+    let folder = "Engine-\(UUID().uuidString.prefix(8))"
+    let withID = customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 1045.")
+    // Some old ERP systems send no Message-ID at all.
+    let withoutID = Array(
+      String(decoding: customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 7."), as: UTF8.self)
+        .components(separatedBy: "\r\n").filter { !$0.hasPrefix("Message-ID:") }.joined(separator: "\r\n").utf8)
+    func fill() async throws -> UInt32 {
+      let client = try stack.imap(botAccount)  // a new session: the old one saw the folder go
+      try await client.createMailbox(folder)
+      var validity: UInt32 = 0
+      for mail in [withID, withoutID] {
+        let (folderValidity, uid) = try #require(try await client.append(mail, to: folder))
+        try await client.store(in: folder, uidValidity: folderValidity, uids: [uid], flags: ["\\Seen"], add: false)
+        validity = folderValidity
+      }
+      return validity
+    }
+    let first = try await fill()
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    #expect(try await engine(folder: folder, store: store, rules: try errorRules()).runOnce().replied == 2)
+
+    // The server loses its index: the folder comes back with the same mails under a new UIDVALIDITY.
+    try await Task.sleep(for: .seconds(1.1))  // Dovecot derives UIDVALIDITY from the clock
+    try ChildProcess.run(
+      "/usr/bin/curl",
+      [
+        "-s", "--cacert", stack.caFile, "-u", "\(botAccount):\(stack.password)", "\(stack.imapsURL)/", "-X",
+        "DELETE \(folder)",
+      ])
+    let second = try await fill()
+    #expect(second != first)
+    let again = try await engine(folder: folder, store: store, rules: try errorRules()).runOnce()
+    #expect(again.newMails == 2)
+    #expect(again.replied == 0)
+    let skipped = try await store.records(withStatus: .skipped)
+    #expect(skipped.count == 2 && skipped.allSatisfy { $0.skipReason == .duplicate && $0.uidValidity == second })
+  }
+
   @Test("a brand-new, empty mailbox: the first passes find nothing and fail nothing, the first mail is answered")
   func emptyMailbox() async throws {
     let folder = try await mailbox(with: [], ids: [])
