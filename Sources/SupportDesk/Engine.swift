@@ -62,6 +62,12 @@ public struct Engine: Sendable {
   /// Delays between SMTP attempts after temporary failures.
   public var retryDelays: [TimeInterval] = [60, 300, 900, 3600, 3 * 3600, 6 * 3600, 12 * 3600]
 
+  /// How often one mail may fail its handling (a server that cannot read it,
+  /// say) before it is recorded as failed and the mails behind it go ahead.
+  public var attemptsPerMail = 3
+  /// Failures per mail so far, across the passes of this engine.
+  private let troubles = MailTroubles()
+
   private var loopGuard: LoopGuard {
     LoopGuard(ownAddresses: [settings.botAddress.address, settings.imapAccount.user])
   }
@@ -143,7 +149,17 @@ public struct Engine: Sendable {
           }
           continue
         }
-        try await handle(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
+        do {
+          try await handle(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
+          await troubles.clear(message.uid)
+        } catch {
+          // A pass that got this far reached the server; a mail that fails again and
+          // again is the mail's problem (Dovecot: "FETCH failed: Internal error" for a
+          // damaged file), and must not hold up the mails behind it forever.
+          let failures = await troubles.note(message.uid)
+          guard failures >= attemptsPerMail, !dryRun, !(error is CancellationError) else { throw error }
+          try await giveUp(on: message.uid, in: cursor, after: failures, error: error, summary: &summary)
+        }
         // Staff see a mail leave the mailbox as soon as it is settled, not at the end of a long pass.
         if !settings.folders.isEmpty { try await fileSettled(in: cursor, summary: &summary) }
         // A stop request (SIGTERM) ends the pass here, after the mail in hand, never inside it.
@@ -464,6 +480,25 @@ public struct Engine: Sendable {
     }
   }
 
+  /// Records a mail that failed `attempts` times as failed, for staff, and goes on.
+  private func giveUp(
+    on uid: UInt32, in cursor: MailboxCursor, after attempts: Int, error: any Error, summary: inout PassSummary
+  ) async throws {
+    var log = logger
+    log[metadataKey: "uid"] = "\(uid)"
+    log.error(
+      "mail failed \(attempts) times in a row; recorded as failed and left for staff, the next mails go ahead",
+      metadata: ["error": "\(error)"])
+    try await store.save(
+      MailRecord(
+        mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid, status: .failed, attempts: attempts,
+        lastError: "could not be handled in \(attempts) attempts: \(error)", updatedAt: now()),
+      advancing: cursor)
+    await troubles.clear(uid)
+    summary.failed += 1
+    await flag(uid, in: cursor, keyword: Keyword.failed, log: log)
+  }
+
   /// Moves settled mails (sent, failed, skipped) to their outcome's folder
   /// (SUPPORTBOT_FOLDER_*). This comes last, when their state and keyword are
   /// safe; the store remembers what was filed, so a crash in between only
@@ -545,4 +580,17 @@ enum ContentHash {
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
   }
+}
+
+/// How often each mail failed its handling in a row (in memory: a restart
+/// gives every mail its attempts again, which is what a restart is for).
+actor MailTroubles {
+  private var failures: [UInt32: Int] = [:]
+
+  func note(_ uid: UInt32) -> Int {
+    failures[uid, default: 0] += 1
+    return failures[uid, default: 0]
+  }
+
+  func clear(_ uid: UInt32) { failures[uid] = nil }
 }

@@ -324,6 +324,32 @@ struct EngineTests {
     #expect(skipped.count == 2 && skipped.allSatisfy { $0.skipReason == .duplicate && $0.uidValidity == second })
   }
 
+  @Test("a mail the server cannot read fails three passes, then is recorded as failed; the mails behind it go ahead")
+  func unreadableMail() async throws {
+    let folder = "Engine-\(UUID().uuidString.prefix(8))"
+    let client = try stack.imap(botAccount)
+    try await client.createMailbox(folder)
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let engine = try engine(folder: folder, store: store, rules: try errorRules())
+    _ = try await engine.runOnce()  // the first start is behind it: new mail is answered, read or not
+    let poison = customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 1.")
+    let (validity, first) = try #require(try await client.append(poison, to: folder))
+    // Its file on the server becomes unreadable: Dovecot answers the FETCH with "BYE FETCH failed: Internal error".
+    let files = "\(try #require(stack.directory))/mail/example.test/klient/Maildir/.\(folder)/cur"
+    for file in try FileManager.default.contentsOfDirectory(atPath: files) { chmod("\(files)/\(file)", 0) }
+    let good = customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 2.")
+    let (_, second) = try #require(try await client.append(good, to: folder))
+    for _ in 0..<2 {
+      await #expect(throws: IMAPError.self) { try await engine.runOnce() }
+    }
+    let third = try await engine.runOnce()
+    #expect(third.failed == 1 && third.replied == 1, "\(third)")
+    let failed = try #require(try await store.record(mailbox: folder, uidValidity: validity, uid: first))
+    #expect(failed.status == .failed)
+    #expect(failed.lastError?.contains("could not be handled in 3 attempts") == true)
+    #expect(try await store.record(mailbox: folder, uidValidity: validity, uid: second)?.status == .sent)
+  }
+
   @Test("a brand-new, empty mailbox: the first passes find nothing and fail nothing, the first mail is answered")
   func emptyMailbox() async throws {
     let folder = try await mailbox(with: [], ids: [])
