@@ -486,6 +486,11 @@ public struct Engine: Sendable {
   ) async throws {
     var log = logger
     log[metadataKey: "uid"] = "\(uid)"
+    // A mail whose record was written before the failure is settled by its record, not here.
+    guard try await store.record(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid) == nil else {
+      await troubles.clear(uid)
+      return
+    }
     log.error(
       "mail failed \(attempts) times in a row; recorded as failed and left for staff, the next mails go ahead",
       metadata: ["error": "\(error)"])
