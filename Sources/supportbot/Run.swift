@@ -10,19 +10,27 @@ struct Run: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
     abstract: "Answer new mail in the support mailbox.",
     discussion: """
-      Without --once, polls the mailbox every SUPPORTBOT_POLL_SECONDS until stopped. \
-      Each mail gets one log line: its UID, sender, what was done and why.
+      Without --once it runs until stopped: it waits for new mail with IMAP IDLE \
+      (or polls every SUPPORTBOT_POLL_SECONDS where the server has no IDLE), and \
+      a pass also runs at that interval for replies waiting to be retried. \
+      SIGTERM or Ctrl-C finishes the mail in hand, then stops. Each mail gets \
+      one log line: its UID, sender, category, plan, what was done and why.
 
       On the first start on a mailbox only unread mail of the last \
       SUPPORTBOT_FIRST_START_HOURS hours is answered; older mail is recorded as \
-      history and left alone.
+      history and left alone. With SUPPORTBOT_FOLDER_COVERED (…_UNCOVERED, \
+      _OTHER, _UNCLASSIFIED, _FAILED, _SKIPPED) set, each settled mail moves \
+      to the folder of its outcome.
+
+      Try a change safely first: `supportbot run --once --dry-run` decides and \
+      logs, but sends, records, flags and moves nothing.
       """
   )
 
   @Flag(help: "Do one pass and exit (for cron or a systemd timer).")
   var once = false
 
-  @Flag(help: "Decide and log, but send, record and flag nothing.")
+  @Flag(help: "Decide and log, but send, record, flag and move nothing.")
   var dryRun = false
 
   @OptionGroup var configuration: ConfigOptions

@@ -10,9 +10,11 @@ struct SupportBot: AsyncParsableCommand {
     abstract: "Answers the PWSK support mailbox: reads new mail over IMAP and sends an automatic reply over SMTP.",
     discussion: """
       supportbot watches the support mailbox, answers every new customer mail once \
-      with an automatic acknowledgement (never auto-replies, bounces, mailing lists \
-      or its own mail), marks the mail with a keyword for staff, and remembers what \
-      it did in a state database, so a restart never answers twice.
+      with an automatic reply that says whether free basic support covers it, under \
+      which plan, and what happens next (never auto-replies, bounces, mailing lists \
+      or its own mail), marks the mail with a keyword for staff (and files it into a \
+      folder per outcome, if asked to), and remembers what it did in a state \
+      database, so a restart never answers twice.
 
       It is configured through environment variables, or a YAML file given with \
       --config (see deploy/supportbot.example.yaml), where imap.url stands for \
