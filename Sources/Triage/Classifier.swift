@@ -109,22 +109,45 @@ public struct TriageResult: Sendable {
 public struct Classifier: Sendable {
   public let rules: RuleSet
   private let index: TermIndex
-  private let categories: [CompiledCategory]
-  /// Header names the rules ask about (lower case).
-  private let headerNames: Set<String>
+  /// Every condition of every category, in the order of the rules: its
+  /// compiled expression and where it looks. Plain values, apart from the
+  /// rules, so that deciding which lines match touches no strings.
+  private let nodes: [Int32]
+  private let sources: [Source]
+  /// Category n's conditions are `firstCondition[n]..<firstCondition[n + 1]`.
+  private let firstCondition: [Int]
+  /// Header names the rules ask about (lower case), numbered for `Source.header`.
+  private let headerNames: [String]
 
   public init(_ rules: RuleSet) {
     var builder = TermIndex.Builder()
-    var headerNames: Set<String> = []
-    categories = rules.categories.map { category in
-      CompiledCategory(
-        category: category,
-        conditions: category.conditions.map { condition in
-          if case .header(let name) = condition.target { headerNames.insert(name.lowercased()) }
-          return CompiledCondition(condition: condition, node: builder.compile(condition.expression))
-        })
+    var headerNames: [String] = []
+    var nodes: [Int32] = []
+    var sources: [Source] = []
+    var firstCondition = [0]
+    for category in rules.categories {
+      for condition in category.conditions {
+        nodes.append(builder.compile(condition.expression))
+        switch condition.target {
+        case .subject: sources.append(.subject)
+        case .body: sources.append(.body)
+        case .text: sources.append(.text)
+        case .quoted: sources.append(.quoted)
+        case .header(let name):
+          let key = name.lowercased()
+          if !headerNames.contains(key) { headerNames.append(key) }
+          sources.append(.header(headerNames.firstIndex(of: key)!))
+        case .from: sources.append(.from)
+        case .domain: sources.append(.domain)
+        case .attachment: sources.append(.attachment)
+        }
+      }
+      firstCondition.append(nodes.count)
     }
     index = builder.build()
+    self.nodes = nodes
+    self.sources = sources
+    self.firstCondition = firstCondition
     self.headerNames = headerNames
     self.rules = rules
   }
@@ -134,37 +157,44 @@ public struct Classifier: Sendable {
   ///   `--explain`, `--json` and `rules test`); the service passes false, as
   ///   it only needs the decision.
   public func classify(_ input: TriageInput, explain: Bool = true) -> TriageResult {
-    var fields = Fields(input: input, index: index)
+    var fields = Fields(input: input, index: index, headerNames: headerNames)
     var scores: [CategoryScore] = []
-    for compiled in categories {
-      let category = compiled.category
-      var score = CategoryScore(
-        id: category.id, title: category.title, coverage: category.coverage, score: 0, threshold: category.threshold,
-        priority: category.priority, vetoedBy: nil, matches: [])
-      for position in compiled.conditions.indices {
-        let node = compiled.conditions[position].node
-        let target = compiled.conditions[position].condition.target
-        let analysed = fields.fields(for: target)
-        let globValues = target.usesGlobs ? fields.globValues(for: target) : []
-        guard index.evaluate(node, analysed, globValues) else { continue }
-        let condition = compiled.conditions[position]
+    for number in rules.categories.indices {
+      // Made on the first line that matches: most categories match nothing in a mail.
+      var score: CategoryScore?
+      for position in firstCondition[number]..<firstCondition[number + 1] {
+        guard fields.holds(nodes[position], sources[position]) else { continue }
         var words: [String] = []
-        if explain { index.words(node, analysed, globValues, into: &words) }
-        let match = RuleMatch(
-          category: category.id, file: condition.condition.location.file, line: condition.condition.location.line,
-          weight: condition.condition.weight, isExclusion: condition.condition.isExclusion,
-          rule: condition.condition.source, words: words)
-        if condition.condition.isExclusion {
-          score.vetoedBy = score.vetoedBy ?? match
-        } else {
-          score.score += condition.condition.weight
+        if explain {
+          let source = sources[position]
+          index.words(nodes[position], fields.fields(for: source), fields.globValues(for: source), into: &words)
         }
-        score.matches.append(match)
+        let match = match(number, position - firstCondition[number], words: words)
+        if score == nil {
+          let category = rules.categories[number]
+          score = CategoryScore(
+            id: category.id, title: category.title, coverage: category.coverage, score: 0,
+            threshold: category.threshold, priority: category.priority, vetoedBy: nil, matches: [])
+        }
+        if match.isExclusion {
+          score!.vetoedBy = score!.vetoedBy ?? match
+        } else {
+          score!.score += match.weight
+        }
+        score!.matches.append(match)
       }
-      if !score.matches.isEmpty { scores.append(score) }
+      if let score { scores.append(score) }
     }
     scores.sort { ($0.score, $0.priority, $1.id) > ($1.score, $1.priority, $0.id) }
     return decide(scores)
+  }
+
+  /// Line `line` of category `category` as a match.
+  private func match(_ category: Int, _ line: Int, words: [String]) -> RuleMatch {
+    let condition = rules.categories[category].conditions[line]
+    return RuleMatch(
+      category: rules.categories[category].id, file: condition.location.file, line: condition.location.line,
+      weight: condition.weight, isExclusion: condition.isExclusion, rule: condition.source, words: words)
   }
 
   private func decide(_ scores: [CategoryScore]) -> TriageResult {
@@ -204,14 +234,4 @@ public struct Classifier: Sendable {
       category: winner.id, coverage: winner.coverage, scores: scores,
       reason: "\(winner.id) has \(winner.score) points, its threshold is \(winner.threshold)\(reasonSuffix)")
   }
-}
-
-private struct CompiledCondition: Sendable {
-  var condition: Condition
-  var node: Int32
-}
-
-private struct CompiledCategory: Sendable {
-  var category: Category
-  var conditions: [CompiledCondition]
 }

@@ -1,5 +1,7 @@
 /// Every word pattern of the rules, indexed for lookup by the words of a mail.
-struct TermIndex: Sendable {
+/// A class: every analysed field and its matcher refer to it, and one
+/// reference costs less to pass around than its twenty arrays.
+final class TermIndex: Sendable {
   /// A compiled expression is a flat program: one instruction per node,
   /// children listed in `children`, so evaluating it touches no reference counts.
   struct Instruction: Sendable {
@@ -26,9 +28,72 @@ struct TermIndex: Sendable {
   let phraseStart: [Int32]
 
   func phrase(_ number: Int) -> Range<Int> { Int(phraseStart[number])..<Int(phraseStart[number + 1]) }
-  /// Atoms that are part of a phrase: their positions are recorded.
+  var phraseCount: Int { phraseStart.count - 1 }
+  /// Atoms that are part of a phrase: the matcher notes which of them each word hit.
   let inPhrase: [Bool]
+  /// Where an atom continues a phrase (is not its first word): the matcher
+  /// extends phrases word by word as it reads the mail.
+  struct Continuation: Sendable {
+    /// The place in `phraseAtoms`.
+    var place: Int32
+    var phrase: Int32
+    /// How many words of the phrase come before it.
+    var offset: Int32
+    /// The atom of the phrase's first word when it is the second word, else -1.
+    var afterFirst: Int32
+    var endsPhrase: Bool
+  }
+  /// Atom n's are `continuations[continuationStart[n]..<continuationStart[n + 1]]`.
+  let continuationStart: [Int32]
+  let continuations: [Continuation]
   let globs: [[UInt8]]
+
+  fileprivate init(
+    instructions: [Instruction], children: [Int32], atomKinds: [Term.Kind], phrases: [[Int]], globs: [String]
+  ) {
+    self.instructions = instructions
+    self.children = children
+    atomCount = atomKinds.count
+    var prefixes = Trie()
+    var suffixes = Trie()
+    var infixes: [([UInt8], Int32)] = []
+    for (number, kind) in atomKinds.enumerated() {
+      let atom = Int32(number)
+      switch kind {
+      case .word(let word): prefixes.insert(Array(word.utf8), atom, wholeWordOnly: true)
+      case .prefix(let stem): prefixes.insert(Array(stem.utf8), atom)
+      case .suffix(let ending): suffixes.insert(Array(ending.utf8).reversed(), atom)
+      case .infix(let part): infixes.append((Array(part.utf8), atom))
+      case .phrase, .glob: break
+      }
+    }
+    prefixes.freeze()
+    suffixes.freeze()
+    self.prefixes = prefixes
+    self.suffixes = suffixes
+    self.infixes = infixes
+    phraseAtoms = phrases.flatMap { $0.map(Int32.init) }
+    phraseStart = phrases.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.count)) }
+    var inPhrase = Array(repeating: false, count: atomKinds.count)
+    var continuing = [[Continuation]](repeating: [], count: atomKinds.count)
+    var place = 0
+    for (number, phrase) in phrases.enumerated() {
+      for (offset, atom) in phrase.enumerated() {
+        inPhrase[atom] = true
+        if offset > 0 {
+          continuing[atom].append(
+            Continuation(
+              place: Int32(place), phrase: Int32(number), offset: Int32(offset),
+              afterFirst: offset == 1 ? Int32(phrase[0]) : -1, endsPhrase: offset == phrase.count - 1))
+        }
+        place += 1
+      }
+    }
+    self.inPhrase = inPhrase
+    continuationStart = continuing.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.count)) }
+    continuations = continuing.flatMap { $0 }
+    self.globs = globs.map { Array($0.utf8) }
+  }
 
   /// The atoms a normalised word matches.
   func atoms(matching word: String, into result: inout [Int32]) {
@@ -146,54 +211,49 @@ struct TermIndex: Sendable {
     }
 
     func build() -> TermIndex {
-      var prefixes = Trie()
-      var suffixes = Trie()
-      var infixes: [([UInt8], Int32)] = []
-      for (number, kind) in atomKinds.enumerated() {
-        let atom = Int32(number)
-        switch kind {
-        case .word(let word): prefixes.insert(Array(word.utf8), atom, wholeWordOnly: true)
-        case .prefix(let stem): prefixes.insert(Array(stem.utf8), atom)
-        case .suffix(let ending): suffixes.insert(Array(ending.utf8).reversed(), atom)
-        case .infix(let part): infixes.append((Array(part.utf8), atom))
-        case .phrase, .glob: break
-        }
-      }
-      prefixes.freeze()
-      suffixes.freeze()
-      var inPhrase = Array(repeating: false, count: atomKinds.count)
-      for phrase in phrases { for atom in phrase { inPhrase[atom] = true } }
-      return TermIndex(
-        instructions: instructions, children: children, atomCount: atomKinds.count, prefixes: prefixes,
-        suffixes: suffixes, infixes: infixes,
-        phraseAtoms: phrases.flatMap { $0.map(Int32.init) },
-        phraseStart: phrases.reduce(into: [Int32(0)]) {
-          $0.append($0.last! + Int32($1.count))
-        }, inPhrase: inPhrase, globs: globs.map { Array($0.utf8) })
+      TermIndex(instructions: instructions, children: children, atomKinds: atomKinds, phrases: phrases, globs: globs)
     }
   }
 }
 
 /// A byte trie whose nodes carry the atoms of the patterns ending there:
 /// stems match every word that passes through the node, whole words only the
-/// word that ends there. Built with nested arrays, then frozen into flat ones
-/// so that a lookup touches no reference counts.
+/// word that ends there. Built with nested arrays, then frozen into one dense
+/// transition table, so that a step is a single load with no search and no
+/// reference counting: the walk happens for every letter of every mail.
+///
+/// A walk is a `Trie.State`: the offset of its node's row in `table`, shifted
+/// left by two, with two flags in the low bits (stems end here, whole words end
+/// here), so that the common step (nothing ends) tests one bit and goes on.
+/// Row 0 is the dead node: every byte leads back to it, so a word that left the
+/// trie costs one load per letter and no branch.
 struct Trie: Sendable {
+  typealias State = Int
+
   private var building: [[(byte: UInt8, node: Int32)]] = [[]]
   private var buildingStems: [[Int32]] = [[]]
   private var buildingWords: [[Int32]] = [[]]
 
-  /// The root's children by byte; every word starts there.
-  private var root = [Int32](repeating: -1, count: 256)
-  /// Node n's children are `childBytes/childNodes[childStart[n]..<childStart[n+1]]`.
-  private var childStart: [Int32] = []
-  private var childBytes: [UInt8] = []
-  private var childNodes: [Int32] = []
-  /// Node n's stem atoms are `stemAtoms[stemStart[n]..<stemStart[n+1]]`; likewise whole words.
-  private var stemStart: [Int32] = []
+  /// Each byte's column in a row of `table`; 0 for bytes no pattern contains
+  /// (column 0 of every row leads to the dead node). Patterns are normalised
+  /// text, so in practice there are about 37 columns (a–z, 0–9).
+  private var column = [Int32](repeating: 0, count: 256)
+  /// Cells per row: a column per byte that occurs in a pattern, then two more.
+  private var width = 3
+  /// `table[row * width + column]` is the state after that byte. Row 0 is the
+  /// dead node, row n + 1 is node n of `building` (row 1 the root), and a last
+  /// row only closes the ranges below. The last two cells of a row are where
+  /// its stem atoms and whole-word atoms start in `stemAtoms` and `wordAtoms`
+  /// (they end where the next row's start): no division to find the row.
+  private var table: [Int32] = [0, 0, 0, 0, 0, 0]
   private var stemAtoms: [Int32] = []
-  private var wordStart: [Int32] = []
   private var wordAtoms: [Int32] = []
+
+  /// The low bits of a state.
+  static let endsStem = 1
+  static let endsWord = 2
+  /// Where every word starts.
+  private(set) var root: State = 0
 
   var isEmpty: Bool { building.count == 1 }
 
@@ -215,205 +275,213 @@ struct Trie: Sendable {
 
   /// Packs the trie into its flat form; call once, after the last insert.
   mutating func freeze() {
-    childStart = [0]
-    stemStart = [0]
-    wordStart = [0]
-    for node in building.indices {
-      for child in building[node] {
-        childBytes.append(child.byte)
-        childNodes.append(child.node)
-        if node == 0 { root[Int(child.byte)] = child.node }
+    column = [Int32](repeating: 0, count: 256)
+    var columns = 1
+    for children in building {
+      for child in children where column[Int(child.byte)] == 0 {
+        column[Int(child.byte)] = Int32(columns)
+        columns += 1
       }
-      childStart.append(Int32(childBytes.count))
+    }
+    width = columns + 2
+    let rows = building.count + 2
+    // A state must fit an Int32 after the shift; no rule set comes near (1,000 rules: about 10,000 rows).
+    precondition(rows * width < Int(Int32.max) >> 2, "pattern trie too large")
+    func state(_ node: Int) -> Int32 {
+      let row = node + 1
+      var flags = 0
+      if !buildingStems[node].isEmpty { flags |= Self.endsStem }
+      if !buildingWords[node].isEmpty { flags |= Self.endsWord }
+      return Int32((row * width) << 2 | flags)
+    }
+    table = [Int32](repeating: 0, count: rows * width)
+    stemAtoms = []
+    wordAtoms = []
+    for node in building.indices {
+      let row = node + 1
+      for child in building[node] {
+        table[row * width + Int(column[Int(child.byte)])] = state(Int(child.node))
+      }
+      table[row * width + width - 2] = Int32(stemAtoms.count)
+      table[row * width + width - 1] = Int32(wordAtoms.count)
       stemAtoms += buildingStems[node]
-      stemStart.append(Int32(stemAtoms.count))
       wordAtoms += buildingWords[node]
-      wordStart.append(Int32(wordAtoms.count))
     }
+    table[(rows - 1) * width + width - 2] = Int32(stemAtoms.count)
+    table[(rows - 1) * width + width - 1] = Int32(wordAtoms.count)
+    // The root's own atoms never count (patterns are never empty): no flags.
+    root = (1 * width) << 2
   }
 
-  /// The child of `node` for `byte`, or -1.
+  /// The state after `byte`: the dead state once the word has left the trie.
   @inline(__always)
-  func step(_ node: Int, _ byte: UInt8) -> Int {
-    if node == 0 { return Int(root[Int(byte)]) }
-    var child = Int(childStart[node])
-    let last = Int(childStart[node + 1])
-    while child < last {
-      if childBytes[child] == byte { return Int(childNodes[child]) }
-      child += 1
-    }
-    return -1
+  func step(_ state: State, _ byte: UInt8) -> State {
+    Int(table[state >> 2 + Int(column[Int(byte)])])
   }
 
-  /// Where the atoms of the stems ending at `node` are (for `stemAtom`).
+  /// Where the atoms of the stems ending at `state` are (for `stemAtom`).
   @inline(__always)
-  func stems(at node: Int) -> Range<Int> { Int(stemStart[node])..<Int(stemStart[node + 1]) }
+  func stems(at state: State) -> Range<Int> {
+    let start = state >> 2 + width - 2
+    return Int(table[start])..<Int(table[start + width])
+  }
 
   @inline(__always)
   func stemAtom(_ position: Int) -> Int32 { stemAtoms[position] }
 
-  /// Where the atoms of the whole words ending at `node` are (for `wordAtom`).
+  /// Where the atoms of the whole words ending at `state` are (for `wordAtom`).
   @inline(__always)
-  func words(at node: Int) -> Range<Int> { Int(wordStart[node])..<Int(wordStart[node + 1]) }
+  func words(at state: State) -> Range<Int> {
+    let start = state >> 2 + width - 1
+    return Int(table[start])..<Int(table[start + width])
+  }
 
   @inline(__always)
   func wordAtom(_ position: Int) -> Int32 { wordAtoms[position] }
 
+  /// Calls `body` with the table and the byte columns, for walks that must not
+  /// pay for bounds checks; states only ever come from the table, so they stay in it.
+  func withTables<R>(_ body: (UnsafeBufferPointer<Int32>, UnsafeBufferPointer<Int32>) -> R) -> R {
+    table.withUnsafeBufferPointer { table in column.withUnsafeBufferPointer { column in body(table, column) } }
+  }
+
   /// Adds the atoms of every stem that `key` starts with, and of the whole word `key`.
   func collect<Bytes: Sequence<UInt8>>(along key: Bytes, into result: inout [Int32]) {
-    var node = 0
+    var state = root
     for byte in key {
-      var next = -1
-      if node == 0 {
-        next = Int(root[Int(byte)])
-      } else {
-        var child = Int(childStart[node])
-        let last = Int(childStart[node + 1])
-        while child < last {
-          if childBytes[child] == byte {
-            next = Int(childNodes[child])
-            break
-          }
-          child += 1
-        }
-      }
-      guard next >= 0 else { return }
-      node = next
-      var atom = Int(stemStart[node])
-      while atom < Int(stemStart[node + 1]) {
-        result.append(stemAtoms[atom])
-        atom += 1
-      }
+      state = step(state, byte)
+      if state == 0 { return }
+      if state & Self.endsStem != 0 { for position in stems(at: state) { result.append(stemAtoms[position]) } }
     }
-    var atom = Int(wordStart[node])
-    while atom < Int(wordStart[node + 1]) {
-      result.append(wordAtoms[atom])
-      atom += 1
-    }
+    if state & Self.endsWord != 0 { for position in words(at: state) { result.append(wordAtoms[position]) } }
   }
 }
 
-/// A field of the mail, tokenised, with what each pattern hit where. A class:
-/// it is passed around per condition, and one reference is cheaper than six arrays.
+/// A field of the mail, tokenised, with what each pattern hit where.
 final class AnalysedField: Sendable {
   let bytes: [UInt8]
   /// Each word's place in `bytes`.
   let tokens: [Range<Int>]
-  /// First token position where each atom hit, -1 for none.
-  let firstHit: [Int32]
-  /// Every position of the atoms that are part of phrases, as one list per
-  /// atom threaded through flat arrays: `head[atom]` is the first entry,
-  /// `next[entry]` the following one (-1 ends), in increasing position.
-  let head: [Int32]
-  let hitPosition: [Int32]
-  let next: [Int32]
+  /// What the patterns hit here, by atom and by phrase.
+  let hits: Hits
 
   init(_ text: String, index: TermIndex) {
     let bytes = Array(text.utf8)
     var firstHit = [Int32](repeating: -1, count: index.atomCount)
-    var head = [Int32](repeating: -1, count: index.atomCount)
-    var tail = [Int32](repeating: -1, count: index.atomCount)
     var word = [UInt8](repeating: 0, count: 255)
     // The sink writes through pointers: no uniqueness check per letter.
     let sink = firstHit.withUnsafeMutableBufferPointer { firstHit in
-      head.withUnsafeMutableBufferPointer { head in
-        tail.withUnsafeMutableBufferPointer { tail in
-          word.withUnsafeMutableBufferPointer { word in
-            var sink = MatchSink(
-              index: index, expectedWords: bytes.count / 6, firstHit: firstHit, head: head, tail: tail, word: word)
-            bytes.withUnsafeBufferPointer { Normalizer.scan(utf8: $0, into: &sink) }
-            return sink
-          }
+      word.withUnsafeMutableBufferPointer { word in
+        index.prefixes.withTables { table, column in
+          var sink = MatchSink(
+            index: index, table: table, column: column, expectedWords: bytes.count / 6, firstHit: firstHit, word: word)
+          bytes.withUnsafeBufferPointer { Normalizer.scan(utf8: $0, into: &sink) }
+          return sink
         }
       }
     }
     self.bytes = bytes
     tokens = sink.tokens
-    self.firstHit = firstHit
-    self.head = head
-    hitPosition = sink.hitPosition
-    next = sink.next
-  }
-
-  /// Whether `atom` hit at `position`.
-  @inline(__always)
-  func atom(_ atom: Int, hitsAt position: Int) -> Bool {
-    var entry = Int(head[atom])
-    while entry >= 0 {
-      let at = Int(hitPosition[entry])
-      if at >= position { return at == position }
-      entry = Int(next[entry])
+    var phraseHit = sink.phraseHit
+    // A phrase of one word (the matcher only extends phrases from their second word on).
+    for phrase in 0..<index.phraseCount where index.phrase(phrase).count == 1 {
+      phraseHit[phrase] = firstHit[Int(index.phraseAtoms[index.phrase(phrase).lowerBound])]
     }
-    return false
+    hits = Hits(atoms: firstHit, phrases: phraseHit)
   }
 
   /// The original text of tokens `first...last`.
   func original(_ first: Int, _ last: Int) -> String {
     String(decoding: bytes[tokens[first].lowerBound..<tokens[last].upperBound], as: UTF8.self)
   }
+}
 
-  /// Where the phrase whose atoms are `index.phraseAtoms[atoms]` starts, or nil.
-  func phraseStart(_ atoms: Range<Int>, in index: TermIndex) -> Int? {
-    guard !atoms.isEmpty else { return nil }
-    var entry = Int(head[Int(index.phraseAtoms[atoms.lowerBound])])
-    candidates: while entry >= 0 {
-      let start = Int(hitPosition[entry])
-      entry = Int(next[entry])
-      guard start + atoms.count <= tokens.count else { return nil }
-      for offset in 1..<atoms.count
-      where !atom(Int(index.phraseAtoms[atoms.lowerBound + offset]), hitsAt: start + offset) {
-        continue candidates
-      }
-      return start
-    }
-    return nil
+/// What the patterns hit in a field (or in subject and body together, for
+/// `text`): the token position where each atom, and each phrase, first hit;
+/// -1 for none. Conditions only ask whether an entry is at least 0.
+struct Hits: Sendable {
+  var atoms: [Int32]
+  var phrases: [Int32]
+
+  /// Hit in either: for a target that reads two fields.
+  init(either first: Hits, or second: Hits) {
+    atoms = zip(first.atoms, second.atoms).map { max($0, $1) }
+    phrases = zip(first.phrases, second.phrases).map { max($0, $1) }
+  }
+
+  init(atoms: [Int32], phrases: [Int32]) {
+    self.atoms = atoms
+    self.phrases = phrases
   }
 }
 
+/// Where a condition looks, resolved once when the rules are compiled (a
+/// plain value: the classifier reads one per condition per mail).
+enum Source: Sendable, Hashable {
+  case subject, body, text, quoted
+  /// A header, by its number in the list of header names the rules ask about.
+  case header(Int)
+  case from, domain, attachment
+}
+
 /// The mail's fields: subject and body analysed at once (every rule set reads
-/// them), the quoted text and headers on first use.
+/// them), the quoted text and headers on first use. The subject is analysed
+/// once and shared by `subject` and `text`.
 struct Fields {
   let input: TriageInput
   let index: TermIndex
-  private let subjectOnly: [AnalysedField]
-  private let bodyOnly: [AnalysedField]
-  private let subjectAndBody: [AnalysedField]
-  private var quoted: [AnalysedField]?
-  private var headers: [String: [AnalysedField]] = [:]
+  /// The header names the rules ask about (lower case), for `Source.header`.
+  let headerNames: [String]
+  private let subject: AnalysedField
+  private let body: AnalysedField
+  private var text: Hits?
+  private var quoted: AnalysedField?
+  private var headers: [Int: AnalysedField] = [:]
 
-  init(input: TriageInput, index: TermIndex) {
+  init(input: TriageInput, index: TermIndex, headerNames: [String]) {
     self.input = input
     self.index = index
-    let subject = AnalysedField(input.subject, index: index)
-    let body = AnalysedField(input.body, index: index)
-    subjectOnly = [subject]
-    bodyOnly = [body]
-    subjectAndBody = [subject, body]
+    self.headerNames = headerNames
+    subject = AnalysedField(input.subject, index: index)
+    body = AnalysedField(input.body, index: index)
+  }
+
+  /// Whether the condition compiled to `node` holds for `source`.
+  mutating func holds(_ node: Int32, _ source: Source) -> Bool {
+    switch source {
+    case .subject: return index.evaluate(node, subject.hits)
+    case .body: return index.evaluate(node, body.hits)
+    case .text:
+      if text == nil { text = Hits(either: subject.hits, or: body.hits) }
+      return index.evaluate(node, text!)
+    case .quoted, .header: return index.evaluate(node, fields(for: source)[0].hits)
+    case .from, .domain, .attachment: return index.evaluate(node, Hits.none, globValues(for: source))
+    }
   }
 
   /// The analysed texts a word target reads.
-  mutating func fields(for target: Target) -> [AnalysedField] {
-    switch target {
-    case .subject: return subjectOnly
-    case .body: return bodyOnly
-    case .text: return subjectAndBody
+  mutating func fields(for source: Source) -> [AnalysedField] {
+    switch source {
+    case .subject: return [subject]
+    case .body: return [body]
+    case .text: return [subject, body]
     case .quoted:
-      if let quoted { return quoted }
-      let analysed = [AnalysedField(input.quoted, index: index)]
+      if let quoted { return [quoted] }
+      let analysed = AnalysedField(input.quoted, index: index)
       quoted = analysed
-      return analysed
-    case .header(let name):
-      let key = name.lowercased()
-      if let known = headers[key] { return known }
-      let analysed = [AnalysedField((input.headers[key] ?? []).joined(separator: "\n"), index: index)]
-      headers[key] = analysed
-      return analysed
+      return [analysed]
+    case .header(let number):
+      if let known = headers[number] { return [known] }
+      let analysed = AnalysedField(
+        (input.headers[headerNames[number]] ?? []).joined(separator: "\n"), index: index)
+      headers[number] = analysed
+      return [analysed]
     case .from, .domain, .attachment: return []
     }
   }
 
-  func globValues(for target: Target) -> [String] {
-    switch target {
+  func globValues(for source: Source) -> [String] {
+    switch source {
     case .from: [input.from]
     case .domain: [input.from.split(separator: "@").last.map(String.init) ?? ""]
     case .attachment: input.attachmentNames
@@ -422,34 +490,38 @@ struct Fields {
   }
 }
 
+extension Hits {
+  /// For targets without words (sender, domain, attachments).
+  static let none = Hits(atoms: [], phrases: [])
+}
+
 extension TermIndex {
-  func evaluate(_ node: Int32, _ fields: [AnalysedField], _ globValues: [String]) -> Bool {
+  /// Whether the expression compiled to `node` holds, given what hit; globs
+  /// are matched against `globValues`.
+  func evaluate(_ node: Int32, _ hits: Hits, _ globValues: [String] = []) -> Bool {
     let instruction = instructions[Int(node)]
     let operand = Int(instruction.operand)
     switch instruction.operation {
     case .atom:
-      for field in fields where field.firstHit[operand] >= 0 { return true }
-      return false
+      return hits.atoms[operand] >= 0
     case .phrase:
-      let atoms = phrase(operand)
-      for field in fields where field.phraseStart(atoms, in: self) != nil { return true }
-      return false
+      return hits.phrases[operand] >= 0
     case .glob:
       return globValues.contains { glob(operand, matches: $0) }
     case .all:
       for child in instruction.first..<(instruction.first + instruction.count)
-      where !evaluate(children[Int(child)], fields, globValues) {
+      where !evaluate(children[Int(child)], hits, globValues) {
         return false
       }
       return true
     case .any:
       for child in instruction.first..<(instruction.first + instruction.count)
-      where evaluate(children[Int(child)], fields, globValues) {
+      where evaluate(children[Int(child)], hits, globValues) {
         return true
       }
       return false
     case .not:
-      return !evaluate(children[Int(instruction.first)], fields, globValues)
+      return !evaluate(children[Int(instruction.first)], hits, globValues)
     }
   }
 
@@ -460,17 +532,14 @@ extension TermIndex {
     let operand = Int(instruction.operand)
     switch instruction.operation {
     case .atom:
-      if let field = fields.first(where: { $0.firstHit[operand] >= 0 }) {
-        let position = Int(field.firstHit[operand])
+      if let field = fields.first(where: { $0.hits.atoms[operand] >= 0 }) {
+        let position = Int(field.hits.atoms[operand])
         add(field.original(position, position))
       }
     case .phrase:
-      for field in fields {
-        let atoms = phrase(operand)
-        if let start = field.phraseStart(atoms, in: self) {
-          add(field.original(start, start + atoms.count - 1))
-          break
-        }
+      if let field = fields.first(where: { $0.hits.phrases[operand] >= 0 }) {
+        let start = Int(field.hits.phrases[operand])
+        add(field.original(start, start + phrase(operand).count - 1))
       }
     case .glob:
       for value in globValues where glob(operand, matches: value) { add(value) }
@@ -486,77 +555,129 @@ extension TermIndex {
 
 /// Walks the pattern trie while the scanner hands over a word's letters: the
 /// atoms of stems are known as soon as their last letter is read, those of
-/// whole words at the end of the word. No string is made.
+/// whole words at the end of the word. No string is made. Phrases are matched
+/// as the words come: at the end of each word, every phrase that this word
+/// continues is extended by one word if the previous word got it that far.
+///
+/// `letter` is the innermost loop of classification: one table load and one
+/// rarely taken branch, small enough to be inlined into the scanner. Recording
+/// hits is kept out of line so that it does not bloat that loop.
 struct MatchSink: WordSink {
-  private let trie: Trie
   private let index: TermIndex
+  /// The trie's transition table and byte columns (see `Trie.withTables`).
+  private let table: UnsafeBufferPointer<Int32>
+  private let column: UnsafeBufferPointer<Int32>
   private(set) var tokens: [Range<Int>] = []
   private let firstHit: UnsafeMutableBufferPointer<Int32>
-  private let head: UnsafeMutableBufferPointer<Int32>
-  private let tail: UnsafeMutableBufferPointer<Int32>
-  private(set) var hitPosition: [Int32] = []
-  private(set) var next: [Int32] = []
-  private let inPhrase: [Bool]
+  /// Where each phrase first starts, -1 for nowhere (phrases of two words or more).
+  private(set) var phraseHit: [Int32]
+  /// The phrase atoms each word hit, word after word: the previous word's are
+  /// `wordAtoms[previousWord..<currentWord]`, the current word's from `currentWord` on.
+  private var wordAtoms: [Int32] = []
+  private var previousWord = 0
+  private var currentWord = 0
+  /// For each place in `index.phraseAtoms`: the last two positions (latest
+  /// first) where the phrase's words up to that place ended, in order and
+  /// adjacent. Two, because a word may extend a place after it has already
+  /// extended the place before it.
+  private var endedAt: [Int32]
+  private var endedBefore: [Int32]
   private let needsWord: Bool
-  private var node = 0
+  private var state: Trie.State
   private let word: UnsafeMutableBufferPointer<UInt8>
   private var length = 0
   private var extra: [Int32] = []
 
   /// The buffers must live as long as the sink is used; `word` holds at least 255 bytes.
   init(
-    index: TermIndex, expectedWords: Int, firstHit: UnsafeMutableBufferPointer<Int32>,
-    head: UnsafeMutableBufferPointer<Int32>, tail: UnsafeMutableBufferPointer<Int32>,
-    word: UnsafeMutableBufferPointer<UInt8>
+    index: TermIndex, table: UnsafeBufferPointer<Int32>, column: UnsafeBufferPointer<Int32>, expectedWords: Int,
+    firstHit: UnsafeMutableBufferPointer<Int32>, word: UnsafeMutableBufferPointer<UInt8>
   ) {
     self.index = index
-    trie = index.prefixes
+    self.table = table
+    self.column = column
     self.firstHit = firstHit
-    self.head = head
-    self.tail = tail
     self.word = word
-    inPhrase = index.inPhrase
+    phraseHit = [Int32](repeating: -1, count: index.phraseCount)
+    // Never a position, nor one less than a position.
+    endedAt = [Int32](repeating: Int32.min, count: index.phraseAtoms.count)
+    endedBefore = endedAt
     needsWord = index.hasSuffixesOrInfixes
+    state = index.prefixes.root
     tokens.reserveCapacity(expectedWords)
   }
 
-  @inline(__always)
   private mutating func hit(_ atom: Int32) {
     let atom = Int(atom)
-    let position = Int32(tokens.count)
-    if firstHit[atom] < 0 { firstHit[atom] = position }
-    guard inPhrase[atom] else { return }
-    if tail[atom] >= 0, hitPosition[Int(tail[atom])] == position { return }  // the same word twice
-    hitPosition.append(position)
-    next.append(-1)
-    let entry = Int32(hitPosition.count - 1)
-    if tail[atom] >= 0 { next[Int(tail[atom])] = entry } else { head[atom] = entry }
-    tail[atom] = entry
+    if firstHit[atom] < 0 { firstHit[atom] = Int32(tokens.count) }
+    // An atom comes from one pattern only, so it is never noted twice for a word.
+    if index.inPhrase[atom] { wordAtoms.append(Int32(atom)) }
   }
 
+  @inline(never)
+  private mutating func hitStems() {
+    for position in index.prefixes.stems(at: state) { hit(index.prefixes.stemAtom(position)) }
+  }
+
+  @inline(__always)
   mutating func letter(_ byte: UInt8) {
     if needsWord, length < 255 {
       word[length] = byte
       length += 1
     }
-    guard node >= 0 else { return }
-    node = trie.step(node, byte)
-    if node > 0 {
-      for position in trie.stems(at: node) { hit(trie.stemAtom(position)) }
-    }
+    // States come from the table and columns are below its width: always in range.
+    state = Int(table[unchecked: state >> 2 + Int(column[unchecked: Int(byte)])])
+    if state & Trie.endsStem != 0 { hitStems() }
   }
 
   mutating func endWord(_ range: Range<Int>) {
-    if node > 0 {
-      for position in trie.words(at: node) { hit(trie.wordAtom(position)) }
+    if state & Trie.endsWord != 0 {
+      for position in index.prefixes.words(at: state) { hit(index.prefixes.wordAtom(position)) }
     }
     if needsWord {
       extra.removeAll(keepingCapacity: true)
       index.atomsNotInTrie(matching: UnsafeBufferPointer(rebasing: word[..<length]), into: &extra)
       for atom in extra { hit(atom) }
     }
+    // A phrase goes on only from a word that hit a phrase atom.
+    if currentWord < wordAtoms.count, previousWord < currentWord { extendPhrases() }
+    previousWord = currentWord
+    currentWord = wordAtoms.count
     tokens.append(range)
-    node = 0
+    state = index.prefixes.root
     length = 0
   }
+
+  /// The current word is at position `tokens.count`.
+  @inline(never)
+  private mutating func extendPhrases() {
+    let position = Int32(tokens.count)
+    for atom in wordAtoms[currentWord...] {
+      for number in index.continuationStart[Int(atom)]..<index.continuationStart[Int(atom) + 1] {
+        let continuation = index.continuations[Int(number)]
+        let place = Int(continuation.place)
+        // Did the phrase's words before this place end at the previous word?
+        let follows =
+          continuation.afterFirst >= 0
+          ? wordAtoms[previousWord..<currentWord].contains(continuation.afterFirst)
+          : endedAt[place - 1] == position - 1
+            || (endedAt[place - 1] == position && endedBefore[place - 1] == position - 1)
+        guard follows else { continue }
+        if continuation.endsPhrase {
+          // The first time is the earliest start: all matches of a phrase are equally long.
+          let phrase = Int(continuation.phrase)
+          if phraseHit[phrase] < 0 { phraseHit[phrase] = position - continuation.offset }
+        } else if endedAt[place] != position {
+          endedBefore[place] = endedAt[place]
+          endedAt[place] = position
+        }
+      }
+    }
+  }
+}
+
+extension UnsafeBufferPointer {
+  /// Element `index` without the bounds check (the caller knows it is in range).
+  @inline(__always)
+  subscript(unchecked index: Int) -> Element { baseAddress.unsafelyUnwrapped[index] }
 }
