@@ -157,7 +157,7 @@ public struct Classifier: Sendable {
   ///   `--explain`, `--json` and `rules test`); the service passes false, as
   ///   it only needs the decision.
   public func classify(_ input: TriageInput, explain: Bool = true) -> TriageResult {
-    var fields = Fields(input: input, index: index, headerNames: headerNames)
+    var fields = Fields(input: input, index: index, headerNames: headerNames, explain: explain)
     var scores: [CategoryScore] = []
     for number in rules.categories.indices {
       // Made on the first line that matches: most categories match nothing in a mail.

@@ -46,6 +46,8 @@ final class TermIndex: Sendable {
   /// Atom n's are `continuations[continuationStart[n]..<continuationStart[n + 1]]`.
   let continuationStart: [Int32]
   let continuations: [Continuation]
+  /// Phrases of a single word (the rule parser makes none, but an `Expression` may hold one).
+  let oneWordPhrases: [(phrase: Int32, atom: Int32)]
   let globs: [[UInt8]]
 
   fileprivate init(
@@ -77,7 +79,9 @@ final class TermIndex: Sendable {
     var inPhrase = Array(repeating: false, count: atomKinds.count)
     var continuing = [[Continuation]](repeating: [], count: atomKinds.count)
     var place = 0
+    var oneWordPhrases: [(Int32, Int32)] = []
     for (number, phrase) in phrases.enumerated() {
+      if phrase.count == 1 { oneWordPhrases.append((Int32(number), Int32(phrase[0]))) }
       for (offset, atom) in phrase.enumerated() {
         inPhrase[atom] = true
         if offset > 0 {
@@ -92,6 +96,7 @@ final class TermIndex: Sendable {
     self.inPhrase = inPhrase
     continuationStart = continuing.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.count)) }
     continuations = continuing.flatMap { $0 }
+    self.oneWordPhrases = oneWordPhrases
     self.globs = globs.map { Array($0.utf8) }
   }
 
@@ -359,40 +364,43 @@ struct Trie: Sendable {
 
 /// A field of the mail, tokenised, with what each pattern hit where.
 final class AnalysedField: Sendable {
-  let bytes: [UInt8]
-  /// Each word's place in `bytes`.
+  let text: String
+  /// Each word's place in `text`, as UTF-8 offsets; only kept when the words
+  /// are to be shown (`explain`): deciding needs just what hit.
   let tokens: [Range<Int>]
   /// What the patterns hit here, by atom and by phrase.
   let hits: Hits
 
-  init(_ text: String, index: TermIndex) {
-    let bytes = Array(text.utf8)
+  init(_ text: String, index: TermIndex, keepTokens: Bool) {
     var firstHit = [Int32](repeating: -1, count: index.atomCount)
     var word = [UInt8](repeating: 0, count: 255)
+    var utf8 = text
     // The sink writes through pointers: no uniqueness check per letter.
     let sink = firstHit.withUnsafeMutableBufferPointer { firstHit in
       word.withUnsafeMutableBufferPointer { word in
         index.prefixes.withTables { table, column in
-          var sink = MatchSink(
-            index: index, table: table, column: column, expectedWords: bytes.count / 6, firstHit: firstHit, word: word)
-          bytes.withUnsafeBufferPointer { Normalizer.scan(utf8: $0, into: &sink) }
-          return sink
+          utf8.withUTF8 { bytes in
+            var sink = MatchSink(
+              index: index, table: table, column: column, expectedWords: keepTokens ? bytes.count / 6 : nil,
+              firstHit: firstHit, word: word)
+            Normalizer.scan(utf8: bytes, into: &sink)
+            return sink
+          }
         }
       }
     }
-    self.bytes = bytes
+    self.text = text
     tokens = sink.tokens
     var phraseHit = sink.phraseHit
     // A phrase of one word (the matcher only extends phrases from their second word on).
-    for phrase in 0..<index.phraseCount where index.phrase(phrase).count == 1 {
-      phraseHit[phrase] = firstHit[Int(index.phraseAtoms[index.phrase(phrase).lowerBound])]
-    }
+    for (phrase, atom) in index.oneWordPhrases { phraseHit[Int(phrase)] = firstHit[Int(atom)] }
     hits = Hits(atoms: firstHit, phrases: phraseHit)
   }
 
-  /// The original text of tokens `first...last`.
+  /// The original text of tokens `first...last` (the tokens must have been kept).
   func original(_ first: Int, _ last: Int) -> String {
-    String(decoding: bytes[tokens[first].lowerBound..<tokens[last].upperBound], as: UTF8.self)
+    var text = text
+    return text.withUTF8 { String(decoding: $0[tokens[first].lowerBound..<tokens[last].upperBound], as: UTF8.self) }
   }
 }
 
@@ -432,18 +440,21 @@ struct Fields {
   let index: TermIndex
   /// The header names the rules ask about (lower case), for `Source.header`.
   let headerNames: [String]
+  /// Whether the words that hit will be shown (see `AnalysedField.tokens`).
+  let explain: Bool
   private let subject: AnalysedField
   private let body: AnalysedField
   private var text: Hits?
   private var quoted: AnalysedField?
   private var headers: [Int: AnalysedField] = [:]
 
-  init(input: TriageInput, index: TermIndex, headerNames: [String]) {
+  init(input: TriageInput, index: TermIndex, headerNames: [String], explain: Bool) {
     self.input = input
     self.index = index
     self.headerNames = headerNames
-    subject = AnalysedField(input.subject, index: index)
-    body = AnalysedField(input.body, index: index)
+    self.explain = explain
+    subject = AnalysedField(input.subject, index: index, keepTokens: explain)
+    body = AnalysedField(input.body, index: index, keepTokens: explain)
   }
 
   /// Whether the condition compiled to `node` holds for `source`.
@@ -467,13 +478,13 @@ struct Fields {
     case .text: return [subject, body]
     case .quoted:
       if let quoted { return [quoted] }
-      let analysed = AnalysedField(input.quoted, index: index)
+      let analysed = AnalysedField(input.quoted, index: index, keepTokens: explain)
       quoted = analysed
       return [analysed]
     case .header(let number):
       if let known = headers[number] { return [known] }
       let analysed = AnalysedField(
-        (input.headers[headerNames[number]] ?? []).joined(separator: "\n"), index: index)
+        (input.headers[headerNames[number]] ?? []).joined(separator: "\n"), index: index, keepTokens: explain)
       headers[number] = analysed
       return [analysed]
     case .from, .domain, .attachment: return []
@@ -559,14 +570,18 @@ extension TermIndex {
 /// as the words come: at the end of each word, every phrase that this word
 /// continues is extended by one word if the previous word got it that far.
 ///
-/// `letter` is the innermost loop of classification: one table load and one
-/// rarely taken branch, small enough to be inlined into the scanner. Recording
-/// hits is kept out of line so that it does not bloat that loop.
+/// `letter` and `endWord` are the innermost loop of classification: a letter
+/// is one table load and one rarely taken branch, the end of a word that hit
+/// nothing a few stores, both inlined into the scanner. Everything that
+/// happens only on a hit is kept out of line so that it does not bloat that loop.
 struct MatchSink: WordSink {
   private let index: TermIndex
   /// The trie's transition table and byte columns (see `Trie.withTables`).
   private let table: UnsafeBufferPointer<Int32>
   private let column: UnsafeBufferPointer<Int32>
+  /// The current word's position.
+  private var position: Int32 = 0
+  private let keepTokens: Bool
   private(set) var tokens: [Range<Int>] = []
   private let firstHit: UnsafeMutableBufferPointer<Int32>
   /// Where each phrase first starts, -1 for nowhere (phrases of two words or more).
@@ -584,13 +599,15 @@ struct MatchSink: WordSink {
   private var endedBefore: [Int32]
   private let needsWord: Bool
   private var state: Trie.State
+  private let root: Trie.State
   private let word: UnsafeMutableBufferPointer<UInt8>
   private var length = 0
   private var extra: [Int32] = []
 
   /// The buffers must live as long as the sink is used; `word` holds at least 255 bytes.
+  /// - Parameter expectedWords: nil to keep no tokens.
   init(
-    index: TermIndex, table: UnsafeBufferPointer<Int32>, column: UnsafeBufferPointer<Int32>, expectedWords: Int,
+    index: TermIndex, table: UnsafeBufferPointer<Int32>, column: UnsafeBufferPointer<Int32>, expectedWords: Int?,
     firstHit: UnsafeMutableBufferPointer<Int32>, word: UnsafeMutableBufferPointer<UInt8>
   ) {
     self.index = index
@@ -603,13 +620,15 @@ struct MatchSink: WordSink {
     endedAt = [Int32](repeating: Int32.min, count: index.phraseAtoms.count)
     endedBefore = endedAt
     needsWord = index.hasSuffixesOrInfixes
-    state = index.prefixes.root
-    tokens.reserveCapacity(expectedWords)
+    root = index.prefixes.root
+    state = root
+    keepTokens = expectedWords != nil
+    tokens.reserveCapacity(expectedWords ?? 0)
   }
 
   private mutating func hit(_ atom: Int32) {
     let atom = Int(atom)
-    if firstHit[atom] < 0 { firstHit[atom] = Int32(tokens.count) }
+    if firstHit[atom] < 0 { firstHit[atom] = position }
     // An atom comes from one pattern only, so it is never noted twice for a word.
     if index.inPhrase[atom] { wordAtoms.append(Int32(atom)) }
   }
@@ -630,7 +649,17 @@ struct MatchSink: WordSink {
     if state & Trie.endsStem != 0 { hitStems() }
   }
 
+  @inline(__always)
   mutating func endWord(_ range: Range<Int>) {
+    if state & Trie.endsWord != 0 || needsWord { hitWholeWord() }
+    if currentWord != wordAtoms.count || previousWord != currentWord { nextWord() }
+    if keepTokens { tokens.append(range) }
+    position += 1
+    state = root
+  }
+
+  @inline(never)
+  private mutating func hitWholeWord() {
     if state & Trie.endsWord != 0 {
       for position in index.prefixes.words(at: state) { hit(index.prefixes.wordAtom(position)) }
     }
@@ -638,40 +667,48 @@ struct MatchSink: WordSink {
       extra.removeAll(keepingCapacity: true)
       index.atomsNotInTrie(matching: UnsafeBufferPointer(rebasing: word[..<length]), into: &extra)
       for atom in extra { hit(atom) }
+      length = 0
     }
-    // A phrase goes on only from a word that hit a phrase atom.
-    if currentWord < wordAtoms.count, previousWord < currentWord { extendPhrases() }
-    previousWord = currentWord
-    currentWord = wordAtoms.count
-    tokens.append(range)
-    state = index.prefixes.root
-    length = 0
   }
 
-  /// The current word is at position `tokens.count`.
+  /// Extends the phrases that the current word continues, and makes it the previous word.
   @inline(never)
-  private mutating func extendPhrases() {
-    let position = Int32(tokens.count)
-    for atom in wordAtoms[currentWord...] {
-      for number in index.continuationStart[Int(atom)]..<index.continuationStart[Int(atom) + 1] {
-        let continuation = index.continuations[Int(number)]
-        let place = Int(continuation.place)
-        // Did the phrase's words before this place end at the previous word?
-        let follows =
-          continuation.afterFirst >= 0
-          ? wordAtoms[previousWord..<currentWord].contains(continuation.afterFirst)
-          : endedAt[place - 1] == position - 1
-            || (endedAt[place - 1] == position && endedBefore[place - 1] == position - 1)
-        guard follows else { continue }
-        if continuation.endsPhrase {
-          // The first time is the earliest start: all matches of a phrase are equally long.
-          let phrase = Int(continuation.phrase)
-          if phraseHit[phrase] < 0 { phraseHit[phrase] = position - continuation.offset }
-        } else if endedAt[place] != position {
-          endedBefore[place] = endedAt[place]
-          endedAt[place] = position
+  private mutating func nextWord() {
+    // A phrase goes on only from a word that hit a phrase atom.
+    if currentWord < wordAtoms.count, previousWord < currentWord {
+      for current in currentWord..<wordAtoms.count {
+        let atom = Int(wordAtoms[current])
+        for number in Int(index.continuationStart[atom])..<Int(index.continuationStart[atom + 1]) {
+          extend(index.continuations[number])
         }
       }
+    }
+    previousWord = currentWord
+    currentWord = wordAtoms.count
+  }
+
+  @inline(__always)
+  private mutating func extend(_ continuation: TermIndex.Continuation) {
+    let place = Int(continuation.place)
+    // Did the phrase's words before this place end at the previous word?
+    if continuation.afterFirst >= 0 {
+      var found = false
+      for previous in previousWord..<currentWord where wordAtoms[previous] == continuation.afterFirst {
+        found = true
+        break
+      }
+      guard found else { return }
+    } else {
+      let ended = endedAt[place - 1] == position - 1
+      guard ended || (endedAt[place - 1] == position && endedBefore[place - 1] == position - 1) else { return }
+    }
+    if continuation.endsPhrase {
+      // The first time is the earliest start: all matches of a phrase are equally long.
+      let phrase = Int(continuation.phrase)
+      if phraseHit[phrase] < 0 { phraseHit[phrase] = position - continuation.offset }
+    } else if endedAt[place] != position {
+      endedBefore[place] = endedAt[place]
+      endedAt[place] = position
     }
   }
 }
