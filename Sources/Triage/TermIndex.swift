@@ -31,23 +31,8 @@ final class TermIndex: Sendable {
   var phraseCount: Int { phraseStart.count - 1 }
   /// Atoms that are part of a phrase: the matcher notes which of them each word hit.
   let inPhrase: [Bool]
-  /// Where an atom continues a phrase (is not its first word): the matcher
-  /// extends phrases word by word as it reads the mail.
-  struct Continuation: Sendable {
-    /// The place in `phraseAtoms`.
-    var place: Int32
-    var phrase: Int32
-    /// How many words of the phrase come before it.
-    var offset: Int32
-    /// The atom of the phrase's first word when it is the second word, else -1.
-    var afterFirst: Int32
-    var endsPhrase: Bool
-  }
-  /// Atom n's are `continuations[continuationStart[n]..<continuationStart[n + 1]]`.
-  let continuationStart: [Int32]
-  let continuations: [Continuation]
-  /// Phrases of a single word (the rule parser makes none, but an `Expression` may hold one).
-  let oneWordPhrases: [(phrase: Int32, atom: Int32)]
+  /// The phrases again, as a trie over atoms, for matching them as the words come.
+  let phraseTrie: PhraseTrie
   let globs: [[UInt8]]
 
   fileprivate init(
@@ -77,26 +62,9 @@ final class TermIndex: Sendable {
     phraseAtoms = phrases.flatMap { $0.map(Int32.init) }
     phraseStart = phrases.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.count)) }
     var inPhrase = Array(repeating: false, count: atomKinds.count)
-    var continuing = [[Continuation]](repeating: [], count: atomKinds.count)
-    var place = 0
-    var oneWordPhrases: [(Int32, Int32)] = []
-    for (number, phrase) in phrases.enumerated() {
-      if phrase.count == 1 { oneWordPhrases.append((Int32(number), Int32(phrase[0]))) }
-      for (offset, atom) in phrase.enumerated() {
-        inPhrase[atom] = true
-        if offset > 0 {
-          continuing[atom].append(
-            Continuation(
-              place: Int32(place), phrase: Int32(number), offset: Int32(offset),
-              afterFirst: offset == 1 ? Int32(phrase[0]) : -1, endsPhrase: offset == phrase.count - 1))
-        }
-        place += 1
-      }
-    }
+    for phrase in phrases { for atom in phrase { inPhrase[atom] = true } }
     self.inPhrase = inPhrase
-    continuationStart = continuing.reduce(into: [Int32(0)]) { $0.append($0.last! + Int32($1.count)) }
-    continuations = continuing.flatMap { $0 }
-    self.oneWordPhrases = oneWordPhrases
+    phraseTrie = PhraseTrie(phrases, atomCount: atomKinds.count)
     self.globs = globs.map { Array($0.utf8) }
   }
 
@@ -362,6 +330,81 @@ struct Trie: Sendable {
   }
 }
 
+/// The phrases as a trie over atoms: a node stands for the first words of one
+/// or more phrases (the root for none). The matcher keeps the nodes that the
+/// previous word reached and follows them, and the root, by the atoms of the
+/// current word; a node where a phrase ends is a match of that phrase.
+struct PhraseTrie: Sendable {
+  /// The node of a phrase's first word, by atom; 0 (the root) when no phrase starts with it.
+  private let first: [Int32]
+  /// Node n's children, sorted by atom: `childAtoms/childNodes[childStart[n]..<childStart[n + 1]]`.
+  private let childStart: [Int32]
+  private let childAtoms: [Int32]
+  private let childNodes: [Int32]
+  /// The phrase that ends at node n, or -1 (phrases are numbered once per
+  /// sequence of atoms, so no two end at one node).
+  let ends: [Int32]
+  /// How many words lead to node n.
+  let depth: [Int32]
+
+  init(_ phrases: [[Int]], atomCount: Int) {
+    var children: [[(atom: Int32, node: Int32)]] = [[]]
+    var ends: [Int32] = [-1]
+    var depth: [Int32] = [0]
+    var first = [Int32](repeating: 0, count: atomCount)
+    for (number, phrase) in phrases.enumerated() {
+      var node = 0
+      for atom in phrase {
+        let existing = node == 0 ? Int(first[atom]) : Int(children[node].first { $0.atom == atom }?.node ?? 0)
+        if existing != 0 {
+          node = existing
+          continue
+        }
+        children.append([])
+        ends.append(-1)
+        depth.append(depth[node] + 1)
+        let child = Int32(children.count - 1)
+        if node == 0 { first[atom] = child } else { children[node].append((Int32(atom), child)) }
+        node = Int(child)
+      }
+      if node != 0 { ends[node] = Int32(number) }
+    }
+    self.first = first
+    var childStart: [Int32] = [0]
+    var childAtoms: [Int32] = []
+    var childNodes: [Int32] = []
+    for list in children {
+      for child in list.sorted(by: { $0.atom < $1.atom }) {
+        childAtoms.append(child.atom)
+        childNodes.append(child.node)
+      }
+      childStart.append(Int32(childAtoms.count))
+    }
+    self.childStart = childStart
+    self.childAtoms = childAtoms
+    self.childNodes = childNodes
+    self.ends = ends
+    self.depth = depth
+  }
+
+  /// The node of a phrase that starts with `atom`, or 0.
+  @inline(__always)
+  func start(_ atom: Int32) -> Int { Int(first[Int(atom)]) }
+
+  func hasChildren(_ node: Int) -> Bool { childStart[node] < childStart[node + 1] }
+
+  /// The child of `node` for `atom`, or 0 (a binary search: some phrases share a first word with 30 others).
+  func child(of node: Int, _ atom: Int32) -> Int {
+    var low = Int(childStart[node])
+    var high = Int(childStart[node + 1])
+    while low < high {
+      let middle = (low + high) / 2
+      if childAtoms[middle] < atom { low = middle + 1 } else { high = middle }
+    }
+    return low < Int(childStart[node + 1]) && childAtoms[low] == atom ? Int(childNodes[low]) : 0
+  }
+}
+
 /// A field of the mail, tokenised, with what each pattern hit where.
 final class AnalysedField: Sendable {
   let text: String
@@ -372,29 +415,23 @@ final class AnalysedField: Sendable {
   let hits: Hits
 
   init(_ text: String, index: TermIndex, keepTokens: Bool) {
-    var firstHit = [Int32](repeating: -1, count: index.atomCount)
-    var word = [UInt8](repeating: 0, count: 255)
     var utf8 = text
-    // The sink writes through pointers: no uniqueness check per letter.
-    let sink = firstHit.withUnsafeMutableBufferPointer { firstHit in
+    var word = [UInt8](repeating: 0, count: 255)
+    var recorder = HitRecorder(index: index, expectedWords: keepTokens ? utf8.utf8.count / 6 : nil)
+    // The sink refers to the recorder through a pointer: see `MatchSink`.
+    withUnsafeMutablePointer(to: &recorder) { recorder in
       word.withUnsafeMutableBufferPointer { word in
         index.prefixes.withTables { table, column in
           utf8.withUTF8 { bytes in
-            var sink = MatchSink(
-              index: index, table: table, column: column, expectedWords: keepTokens ? bytes.count / 6 : nil,
-              firstHit: firstHit, word: word)
+            var sink = MatchSink(index: index, table: table, column: column, word: word, recorder: recorder)
             Normalizer.scan(utf8: bytes, into: &sink)
-            return sink
           }
         }
       }
     }
     self.text = text
-    tokens = sink.tokens
-    var phraseHit = sink.phraseHit
-    // A phrase of one word (the matcher only extends phrases from their second word on).
-    for (phrase, atom) in index.oneWordPhrases { phraseHit[Int(phrase)] = firstHit[Int(atom)] }
-    hits = Hits(atoms: firstHit, phrases: phraseHit)
+    tokens = recorder.tokens
+    hits = Hits(atoms: recorder.firstHit, phrases: recorder.phraseHit)
   }
 
   /// The original text of tokens `first...last` (the tokens must have been kept).
@@ -566,62 +603,90 @@ extension TermIndex {
 
 /// Walks the pattern trie while the scanner hands over a word's letters: the
 /// atoms of stems are known as soon as their last letter is read, those of
-/// whole words at the end of the word. No string is made. Phrases are matched
-/// as the words come: at the end of each word, every phrase that this word
-/// continues is extended by one word if the previous word got it that far.
+/// whole words at the end of the word. No string is made.
 ///
-/// `letter` and `endWord` are the innermost loop of classification: a letter
-/// is one table load and one rarely taken branch, the end of a word that hit
-/// nothing a few stores, both inlined into the scanner. Everything that
-/// happens only on a hit is kept out of line so that it does not bloat that loop.
+/// `letter` and `endWord` are the innermost loop of classification, inlined
+/// into the scanner: a letter is one table load and one rarely taken branch.
+/// The sink holds only what a letter reads or changes, and everything that
+/// happens on a hit is done out of line by a `HitRecorder` it reaches through
+/// a pointer: as the sink's own address is never taken, the compiler keeps the
+/// trie state in a register instead of storing and reloading it per letter.
 struct MatchSink: WordSink {
-  private let index: TermIndex
   /// The trie's transition table and byte columns (see `Trie.withTables`).
   private let table: UnsafeBufferPointer<Int32>
   private let column: UnsafeBufferPointer<Int32>
-  /// The current word's position.
-  private var position: Int32 = 0
-  private let keepTokens: Bool
-  private(set) var tokens: [Range<Int>] = []
-  private let firstHit: UnsafeMutableBufferPointer<Int32>
-  /// Where each phrase first starts, -1 for nowhere (phrases of two words or more).
-  private(set) var phraseHit: [Int32]
-  /// The phrase atoms each word hit, word after word: the previous word's are
-  /// `wordAtoms[previousWord..<currentWord]`, the current word's from `currentWord` on.
-  private var wordAtoms: [Int32] = []
-  private var previousWord = 0
-  private var currentWord = 0
-  /// For each place in `index.phraseAtoms`: the last two positions (latest
-  /// first) where the phrase's words up to that place ended, in order and
-  /// adjacent. Two, because a word may extend a place after it has already
-  /// extended the place before it.
-  private var endedAt: [Int32]
-  private var endedBefore: [Int32]
-  private let needsWord: Bool
   private var state: Trie.State
   private let root: Trie.State
+  /// The word's letters, for suffix and infix patterns (only if there are any).
+  private let needsWord: Bool
   private let word: UnsafeMutableBufferPointer<UInt8>
   private var length = 0
-  private var extra: [Int32] = []
+  private let recorder: UnsafeMutablePointer<HitRecorder>
 
   /// The buffers must live as long as the sink is used; `word` holds at least 255 bytes.
-  /// - Parameter expectedWords: nil to keep no tokens.
   init(
-    index: TermIndex, table: UnsafeBufferPointer<Int32>, column: UnsafeBufferPointer<Int32>, expectedWords: Int?,
-    firstHit: UnsafeMutableBufferPointer<Int32>, word: UnsafeMutableBufferPointer<UInt8>
+    index: TermIndex, table: UnsafeBufferPointer<Int32>, column: UnsafeBufferPointer<Int32>,
+    word: UnsafeMutableBufferPointer<UInt8>, recorder: UnsafeMutablePointer<HitRecorder>
   ) {
-    self.index = index
     self.table = table
     self.column = column
-    self.firstHit = firstHit
-    self.word = word
-    phraseHit = [Int32](repeating: -1, count: index.phraseCount)
-    // Never a position, nor one less than a position.
-    endedAt = [Int32](repeating: Int32.min, count: index.phraseAtoms.count)
-    endedBefore = endedAt
-    needsWord = index.hasSuffixesOrInfixes
     root = index.prefixes.root
     state = root
+    needsWord = index.hasSuffixesOrInfixes
+    self.word = word
+    self.recorder = recorder
+  }
+
+  @inline(__always)
+  mutating func letter(_ byte: UInt8) {
+    if needsWord, length < 255 {
+      word[length] = byte
+      length += 1
+    }
+    // States come from the table and columns are below its width: always in range.
+    state = Int(table[unchecked: state >> 2 + Int(column[unchecked: Int(byte)])])
+    if state & Trie.endsStem != 0 { recorder.pointee.hitStems(state) }
+  }
+
+  @inline(__always)
+  mutating func endWord(_ range: Range<Int>) {
+    if state & Trie.endsWord != 0 { recorder.pointee.hitWholeWord(state) }
+    if needsWord {
+      recorder.pointee.hitSuffixesAndInfixes(UnsafeBufferPointer(rebasing: word[..<length]))
+      length = 0
+    }
+    recorder.pointee.endWord(range)
+    state = root
+  }
+}
+
+/// What the patterns hit in a field, recorded word by word for `MatchSink`.
+/// Phrases are matched as the words come, through `TermIndex.phraseTrie`.
+struct HitRecorder {
+  private let index: TermIndex
+  /// The current word's position.
+  private var position: Int32 = 0
+  /// First token position where each atom hit, -1 for none.
+  private(set) var firstHit: [Int32]
+  /// Where each phrase first starts, -1 for nowhere.
+  private(set) var phraseHit: [Int32]
+  /// Each word's place in the text, if asked for.
+  private let keepTokens: Bool
+  private(set) var tokens: [Range<Int>] = []
+  /// The phrase atoms the current word hit: `wordAtoms[currentWord...]`.
+  private var wordAtoms: [Int32] = []
+  private var currentWord = 0
+  /// The phrase trie's nodes that the previous word reached and that lead on:
+  /// `reached[previousReached...]`.
+  private var reached: [Int32] = []
+  private var previousReached = 0
+  private var extra: [Int32] = []
+
+  /// - Parameter expectedWords: nil to keep no tokens.
+  init(index: TermIndex, expectedWords: Int?) {
+    self.index = index
+    firstHit = [Int32](repeating: -1, count: index.atomCount)
+    phraseHit = [Int32](repeating: -1, count: index.phraseCount)
     keepTokens = expectedWords != nil
     tokens.reserveCapacity(expectedWords ?? 0)
   }
@@ -634,82 +699,50 @@ struct MatchSink: WordSink {
   }
 
   @inline(never)
-  private mutating func hitStems() {
+  mutating func hitStems(_ state: Trie.State) {
     for position in index.prefixes.stems(at: state) { hit(index.prefixes.stemAtom(position)) }
   }
 
-  @inline(__always)
-  mutating func letter(_ byte: UInt8) {
-    if needsWord, length < 255 {
-      word[length] = byte
-      length += 1
-    }
-    // States come from the table and columns are below its width: always in range.
-    state = Int(table[unchecked: state >> 2 + Int(column[unchecked: Int(byte)])])
-    if state & Trie.endsStem != 0 { hitStems() }
+  @inline(never)
+  mutating func hitWholeWord(_ state: Trie.State) {
+    for position in index.prefixes.words(at: state) { hit(index.prefixes.wordAtom(position)) }
+  }
+
+  @inline(never)
+  mutating func hitSuffixesAndInfixes(_ word: UnsafeBufferPointer<UInt8>) {
+    extra.removeAll(keepingCapacity: true)
+    index.atomsNotInTrie(matching: word, into: &extra)
+    for atom in extra { hit(atom) }
   }
 
   @inline(__always)
   mutating func endWord(_ range: Range<Int>) {
-    if state & Trie.endsWord != 0 || needsWord { hitWholeWord() }
-    if currentWord != wordAtoms.count || previousWord != currentWord { nextWord() }
+    if currentWord != wordAtoms.count || previousReached != reached.count { followPhrases() }
     if keepTokens { tokens.append(range) }
     position += 1
-    state = root
   }
 
+  /// Follows the phrase trie from the root and from the nodes the previous
+  /// word reached, by each phrase atom of the current word.
   @inline(never)
-  private mutating func hitWholeWord() {
-    if state & Trie.endsWord != 0 {
-      for position in index.prefixes.words(at: state) { hit(index.prefixes.wordAtom(position)) }
+  private mutating func followPhrases() {
+    let previous = previousReached..<reached.count
+    previousReached = reached.count
+    for current in currentWord..<wordAtoms.count {
+      let atom = wordAtoms[current]
+      reach(index.phraseTrie.start(atom))
+      for node in previous { reach(index.phraseTrie.child(of: Int(reached[node]), atom)) }
     }
-    if needsWord {
-      extra.removeAll(keepingCapacity: true)
-      index.atomsNotInTrie(matching: UnsafeBufferPointer(rebasing: word[..<length]), into: &extra)
-      for atom in extra { hit(atom) }
-      length = 0
-    }
-  }
-
-  /// Extends the phrases that the current word continues, and makes it the previous word.
-  @inline(never)
-  private mutating func nextWord() {
-    // A phrase goes on only from a word that hit a phrase atom.
-    if currentWord < wordAtoms.count, previousWord < currentWord {
-      for current in currentWord..<wordAtoms.count {
-        let atom = Int(wordAtoms[current])
-        for number in Int(index.continuationStart[atom])..<Int(index.continuationStart[atom + 1]) {
-          extend(index.continuations[number])
-        }
-      }
-    }
-    previousWord = currentWord
     currentWord = wordAtoms.count
   }
 
   @inline(__always)
-  private mutating func extend(_ continuation: TermIndex.Continuation) {
-    let place = Int(continuation.place)
-    // Did the phrase's words before this place end at the previous word?
-    if continuation.afterFirst >= 0 {
-      var found = false
-      for previous in previousWord..<currentWord where wordAtoms[previous] == continuation.afterFirst {
-        found = true
-        break
-      }
-      guard found else { return }
-    } else {
-      let ended = endedAt[place - 1] == position - 1
-      guard ended || (endedAt[place - 1] == position && endedBefore[place - 1] == position - 1) else { return }
-    }
-    if continuation.endsPhrase {
-      // The first time is the earliest start: all matches of a phrase are equally long.
-      let phrase = Int(continuation.phrase)
-      if phraseHit[phrase] < 0 { phraseHit[phrase] = position - continuation.offset }
-    } else if endedAt[place] != position {
-      endedBefore[place] = endedAt[place]
-      endedAt[place] = position
-    }
+  private mutating func reach(_ node: Int) {
+    guard node != 0 else { return }
+    let phrase = Int(index.phraseTrie.ends[node])
+    // The first match is the earliest start: all matches of a phrase are equally long.
+    if phrase >= 0, phraseHit[phrase] < 0 { phraseHit[phrase] = position + 1 - index.phraseTrie.depth[node] }
+    if index.phraseTrie.hasChildren(node) { reached.append(Int32(node)) }
   }
 }
 
