@@ -42,16 +42,17 @@ public enum Normalizer {
   }
 
   static func tokens(utf8 bytes: UnsafeBufferPointer<UInt8>) -> [Token] {
-    var sink = TokenSink(capacity: bytes.count / 6)
-    scan(utf8: bytes, into: &sink)
-    return sink.finish()
+    scan(utf8: bytes, into: TokenSink(capacity: bytes.count / 6)).finish()
   }
 
   /// Feeds the normalised words of `bytes` to `sink`, letter by letter: the
   /// tokenizer builds strings from them, the classifier walks its pattern
-  /// trie with them without making any string.
+  /// trie with them without making any string. The sink is taken and given
+  /// back rather than passed `inout`: as a local value its fields can live in
+  /// registers for the whole loop, where through an `inout` reference the
+  /// classifier's trie state was stored and reloaded at every letter.
   @inline(__always)
-  static func scan<Sink: WordSink>(utf8 bytes: UnsafeBufferPointer<UInt8>, into sink: inout Sink) {
+  static func scan<Sink: WordSink>(utf8 bytes: UnsafeBufferPointer<UInt8>, into sink: consuming Sink) -> Sink {
     // Tables in locals: a static read inside the loop would cost a once-check per byte.
     let ascii = asciiFold
     let table = foldTable
@@ -129,6 +130,7 @@ public enum Normalizer {
       index += length
     }
     if start >= 0 { sink.endWord(start..<end) }
+    return sink
   }
 
   /// The folds of the scalars below `tableLimit`, packed: per scalar

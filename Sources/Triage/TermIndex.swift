@@ -423,8 +423,8 @@ final class AnalysedField: Sendable {
       word.withUnsafeMutableBufferPointer { word in
         index.prefixes.withTables { table, column in
           utf8.withUTF8 { bytes in
-            var sink = MatchSink(index: index, table: table, column: column, word: word, recorder: recorder)
-            Normalizer.scan(utf8: bytes, into: &sink)
+            _ = Normalizer.scan(
+              utf8: bytes, into: MatchSink(index: index, table: table, column: column, word: word, recorder: recorder))
           }
         }
       }
