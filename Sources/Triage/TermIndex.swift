@@ -9,13 +9,31 @@ final class TermIndex: Sendable {
     var operation: Operation
     /// The pattern's number (atom, phrase, glob).
     var operand: Int32
-    /// `children[first..<first + count]` (all, any, not).
+    /// `children[first..<first + count]` (all, any, not), in the rule's order
+    /// (the explanation lists the words in that order).
     var first: Int32
     var count: Int32
+    /// For evaluating all and any: the atom and phrase children as bit masks,
+    /// `masks[maskFirst..<maskFirst + maskCount]`, and the other children,
+    /// `children[restFirst..<restFirst + restCount]`. A list such as @devices
+    /// (30 words) is then tested with one or two ANDs instead of 30 lookups.
+    var maskFirst: Int32 = 0
+    var maskCount: Int32 = 0
+    var restFirst: Int32 = 0
+    var restCount: Int32 = 0
+  }
+
+  /// 64 atoms or 64 phrases of a node: `bits` of word `word` of `HitBits.atoms`
+  /// (or `.phrases`).
+  struct Mask: Sendable {
+    var word: Int32
+    var isPhrase: Bool
+    var bits: UInt64
   }
 
   let instructions: [Instruction]
   let children: [Int32]
+  let masks: [Mask]
 
   let atomCount: Int
   /// Whole words and stems in one trie: one walk per word finds both.
@@ -36,10 +54,12 @@ final class TermIndex: Sendable {
   let globs: [[UInt8]]
 
   fileprivate init(
-    instructions: [Instruction], children: [Int32], atomKinds: [Term.Kind], phrases: [[Int]], globs: [String]
+    instructions: [Instruction], children: [Int32], masks: [Mask], atomKinds: [Term.Kind], phrases: [[Int]],
+    globs: [String]
   ) {
     self.instructions = instructions
     self.children = children
+    self.masks = masks
     atomCount = atomKinds.count
     var prefixes = Trie()
     var suffixes = Trie()
@@ -135,6 +155,7 @@ final class TermIndex: Sendable {
 
     private var instructions: [Instruction] = []
     private var children: [Int32] = []
+    private var masks: [Mask] = []
 
     /// Compiles an expression; the result is the number of its root instruction.
     mutating func compile(_ expression: Expression) -> Int32 {
@@ -147,9 +168,35 @@ final class TermIndex: Sendable {
     }
 
     private mutating func emit(_ operation: Instruction.Operation, _ parts: [Int32]) -> Int32 {
-      instructions.append(
-        Instruction(operation: operation, operand: 0, first: Int32(children.count), count: Int32(parts.count)))
+      var instruction = Instruction(
+        operation: operation, operand: 0, first: Int32(children.count), count: Int32(parts.count))
       children += parts
+      if operation == .all || operation == .any {
+        // Atoms and phrases into masks, one per word of 64 bits they fall in.
+        var rest: [Int32] = []
+        instruction.maskFirst = Int32(masks.count)
+        for part in parts {
+          let leaf = instructions[Int(part)]
+          guard leaf.operation == .atom || leaf.operation == .phrase else {
+            rest.append(part)
+            continue
+          }
+          let mask = Mask(
+            word: leaf.operand / 64, isPhrase: leaf.operation == .phrase, bits: 1 << UInt64(leaf.operand % 64))
+          if let same = masks[Int(instruction.maskFirst)...].firstIndex(where: {
+            $0.word == mask.word && $0.isPhrase == mask.isPhrase
+          }) {
+            masks[same].bits |= mask.bits
+          } else {
+            masks.append(mask)
+          }
+        }
+        instruction.maskCount = Int32(masks.count) - instruction.maskFirst
+        instruction.restFirst = Int32(children.count)
+        instruction.restCount = Int32(rest.count)
+        children += rest
+      }
+      instructions.append(instruction)
       return Int32(instructions.count - 1)
     }
 
@@ -184,7 +231,9 @@ final class TermIndex: Sendable {
     }
 
     func build() -> TermIndex {
-      TermIndex(instructions: instructions, children: children, atomKinds: atomKinds, phrases: phrases, globs: globs)
+      TermIndex(
+        instructions: instructions, children: children, masks: masks, atomKinds: atomKinds, phrases: phrases,
+        globs: globs)
     }
   }
 }
@@ -411,7 +460,11 @@ final class AnalysedField: Sendable {
   /// Each word's place in `text`, as UTF-8 offsets; only kept when the words
   /// are to be shown (`explain`): deciding needs just what hit.
   let tokens: [Range<Int>]
-  /// What the patterns hit here, by atom and by phrase.
+  /// The token position where each atom, and each phrase, first hit; -1 for
+  /// none (for the explanation).
+  let firstHit: [Int32]
+  let phraseHit: [Int32]
+  /// Which atoms and phrases hit at all (for evaluating the conditions).
   let hits: Hits
 
   init(_ text: String, index: TermIndex, keepTokens: Bool) {
@@ -431,7 +484,9 @@ final class AnalysedField: Sendable {
     }
     self.text = text
     tokens = recorder.tokens
-    hits = Hits(atoms: recorder.firstHit, phrases: recorder.phraseHit)
+    firstHit = recorder.firstHit
+    phraseHit = recorder.phraseHit
+    hits = recorder.hits
   }
 
   /// The original text of tokens `first...last` (the tokens must have been kept).
@@ -441,22 +496,40 @@ final class AnalysedField: Sendable {
   }
 }
 
-/// What the patterns hit in a field (or in subject and body together, for
-/// `text`): the token position where each atom, and each phrase, first hit;
-/// -1 for none. Conditions only ask whether an entry is at least 0.
+/// Which atoms and which phrases hit in a field (or in subject and body
+/// together, for `text`): one bit each, so that a condition's lists are
+/// tested 64 patterns at a time (see `TermIndex.Mask`).
 struct Hits: Sendable {
-  var atoms: [Int32]
-  var phrases: [Int32]
+  var atoms: [UInt64]
+  var phrases: [UInt64]
+
+  init(atomCount: Int, phraseCount: Int) {
+    atoms = [UInt64](repeating: 0, count: (atomCount + 63) / 64)
+    phrases = [UInt64](repeating: 0, count: (phraseCount + 63) / 64)
+  }
 
   /// Hit in either: for a target that reads two fields.
   init(either first: Hits, or second: Hits) {
-    atoms = zip(first.atoms, second.atoms).map { max($0, $1) }
-    phrases = zip(first.phrases, second.phrases).map { max($0, $1) }
+    atoms = zip(first.atoms, second.atoms).map { $0 | $1 }
+    phrases = zip(first.phrases, second.phrases).map { $0 | $1 }
   }
 
-  init(atoms: [Int32], phrases: [Int32]) {
-    self.atoms = atoms
-    self.phrases = phrases
+  @inline(__always)
+  func atom(_ atom: Int) -> Bool { atoms[atom / 64] & 1 << UInt64(atom % 64) != 0 }
+
+  @inline(__always)
+  func phrase(_ phrase: Int) -> Bool { phrases[phrase / 64] & 1 << UInt64(phrase % 64) != 0 }
+
+  /// Whether any pattern of `mask` hit.
+  @inline(__always)
+  func any(_ mask: TermIndex.Mask) -> Bool {
+    (mask.isPhrase ? phrases[Int(mask.word)] : atoms[Int(mask.word)]) & mask.bits != 0
+  }
+
+  /// Whether every pattern of `mask` hit.
+  @inline(__always)
+  func all(_ mask: TermIndex.Mask) -> Bool {
+    (mask.isPhrase ? phrases[Int(mask.word)] : atoms[Int(mask.word)]) & mask.bits == mask.bits
   }
 }
 
@@ -540,7 +613,7 @@ struct Fields {
 
 extension Hits {
   /// For targets without words (sender, domain, attachments).
-  static let none = Hits(atoms: [], phrases: [])
+  static let none = Hits(atomCount: 0, phraseCount: 0)
 }
 
 extension TermIndex {
@@ -551,19 +624,28 @@ extension TermIndex {
     let operand = Int(instruction.operand)
     switch instruction.operation {
     case .atom:
-      return hits.atoms[operand] >= 0
+      return hits.atom(operand)
     case .phrase:
-      return hits.phrases[operand] >= 0
+      return hits.phrase(operand)
     case .glob:
       return globValues.contains { glob(operand, matches: $0) }
     case .all:
-      for child in instruction.first..<(instruction.first + instruction.count)
+      // Patterns first, then the rest: the order does not change the result.
+      for mask in instruction.maskFirst..<(instruction.maskFirst + instruction.maskCount)
+      where !hits.all(masks[Int(mask)]) {
+        return false
+      }
+      for child in instruction.restFirst..<(instruction.restFirst + instruction.restCount)
       where !evaluate(children[Int(child)], hits, globValues) {
         return false
       }
       return true
     case .any:
-      for child in instruction.first..<(instruction.first + instruction.count)
+      for mask in instruction.maskFirst..<(instruction.maskFirst + instruction.maskCount)
+      where hits.any(masks[Int(mask)]) {
+        return true
+      }
+      for child in instruction.restFirst..<(instruction.restFirst + instruction.restCount)
       where evaluate(children[Int(child)], hits, globValues) {
         return true
       }
@@ -580,13 +662,13 @@ extension TermIndex {
     let operand = Int(instruction.operand)
     switch instruction.operation {
     case .atom:
-      if let field = fields.first(where: { $0.hits.atoms[operand] >= 0 }) {
-        let position = Int(field.hits.atoms[operand])
+      if let field = fields.first(where: { $0.firstHit[operand] >= 0 }) {
+        let position = Int(field.firstHit[operand])
         add(field.original(position, position))
       }
     case .phrase:
-      if let field = fields.first(where: { $0.hits.phrases[operand] >= 0 }) {
-        let start = Int(field.hits.phrases[operand])
+      if let field = fields.first(where: { $0.phraseHit[operand] >= 0 }) {
+        let start = Int(field.phraseHit[operand])
         add(field.original(start, start + phrase(operand).count - 1))
       }
     case .glob:
@@ -670,6 +752,8 @@ struct HitRecorder {
   private(set) var firstHit: [Int32]
   /// Where each phrase first starts, -1 for nowhere.
   private(set) var phraseHit: [Int32]
+  /// The same as bits.
+  private(set) var hits: Hits
   /// Each word's place in the text, if asked for.
   private let keepTokens: Bool
   private(set) var tokens: [Range<Int>] = []
@@ -687,13 +771,17 @@ struct HitRecorder {
     self.index = index
     firstHit = [Int32](repeating: -1, count: index.atomCount)
     phraseHit = [Int32](repeating: -1, count: index.phraseCount)
+    hits = Hits(atomCount: index.atomCount, phraseCount: index.phraseCount)
     keepTokens = expectedWords != nil
     tokens.reserveCapacity(expectedWords ?? 0)
   }
 
   private mutating func hit(_ atom: Int32) {
     let atom = Int(atom)
-    if firstHit[atom] < 0 { firstHit[atom] = position }
+    if firstHit[atom] < 0 {
+      firstHit[atom] = position
+      hits.atoms[atom / 64] |= 1 << UInt64(atom % 64)
+    }
     // An atom comes from one pattern only, so it is never noted twice for a word.
     if index.inPhrase[atom] { wordAtoms.append(Int32(atom)) }
   }
@@ -741,7 +829,10 @@ struct HitRecorder {
     guard node != 0 else { return }
     let phrase = Int(index.phraseTrie.ends[node])
     // The first match is the earliest start: all matches of a phrase are equally long.
-    if phrase >= 0, phraseHit[phrase] < 0 { phraseHit[phrase] = position + 1 - index.phraseTrie.depth[node] }
+    if phrase >= 0, phraseHit[phrase] < 0 {
+      phraseHit[phrase] = position + 1 - index.phraseTrie.depth[node]
+      hits.phrases[phrase / 64] |= 1 << UInt64(phrase % 64)
+    }
     if index.phraseTrie.hasChildren(node) { reached.append(Int32(node)) }
   }
 }
