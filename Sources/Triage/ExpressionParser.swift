@@ -22,7 +22,7 @@ struct ExpressionParser {
 
     mutating func next(diagnostics: inout [Diagnostic]) -> Token? {
       let characters = line.characters
-      while position < characters.count, characters[position].isWhitespace { position += 1 }
+      while position < characters.count, characters[position].isBlank { position += 1 }
       guard position < characters.count else { return nil }
       let start = position
       let location = line.location(at: start)
@@ -49,7 +49,7 @@ struct ExpressionParser {
         position += 1
         return Token(kind: .phrase, text: content, location: location)
       default:
-        while position < characters.count, !characters[position].isWhitespace, !"(),\"".contains(characters[position]) {
+        while position < characters.count, !characters[position].isBlank, !"(),\"".contains(characters[position]) {
           position += 1
         }
         let text = String(characters[start..<position])
@@ -205,7 +205,7 @@ struct ExpressionParser {
     }
     if token.kind == .phrase {
       var items: [Term] = []
-      for word in token.text.split(whereSeparator: \.isWhitespace) {
+      for word in token.text.split(whereSeparator: \.isBlank) {
         guard let parts = wordTerms(String(word), location: token.location, inPhrase: true, diagnostics: &diagnostics)
         else { return nil }
         items += parts

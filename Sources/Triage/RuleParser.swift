@@ -458,7 +458,7 @@ struct LogicalLine {
           break
         }
       }
-      while let last = characters.last, last.isWhitespace { characters.removeLast() }
+      while let last = characters.last, last.isBlank { characters.removeLast() }
       guard !characters.isEmpty else { continue }
       let indent = characters.prefix { $0 == " " || $0 == "\t" }.count
       if indent > 0, !lines.isEmpty {
@@ -482,8 +482,8 @@ struct LogicalLine {
       guard character == ":", !inQuotes else { continue }
       let rawKey = String(characters[..<position]).trimmingWhitespace()
       var valueStart = position + 1
-      while valueStart < characters.count, characters[valueStart].isWhitespace { valueStart += 1 }
-      let words = rawKey.split(whereSeparator: \.isWhitespace).map(String.init)
+      while valueStart < characters.count, characters[valueStart].isBlank { valueStart += 1 }
+      let words = rawKey.split(whereSeparator: \.isBlank).map(String.init)
       guard !words.isEmpty else { break }
       return Key(rawKey: rawKey, words: words, value: String(characters[valueStart...]), valueStart: valueStart)
     }
@@ -498,8 +498,19 @@ struct LogicalLine {
 extension String {
   func trimmingWhitespace() -> String {
     var view = Substring(self)
-    while let first = view.first, first.isWhitespace { view.removeFirst() }
-    while let last = view.last, last.isWhitespace { view.removeLast() }
+    while let first = view.first, first.isBlank { view.removeFirst() }
+    while let last = view.last, last.isBlank { view.removeLast() }
     return String(view)
+  }
+}
+
+extension Character {
+  /// The same as `isWhitespace`, but ASCII (nearly every character of a rule
+  /// file) is answered without Unicode's property tables: looking them up was
+  /// a tenth of the time to load 1,000 rules. `"\r\n"` counts as its `"\n"`,
+  /// as `isWhitespace` counts it as its `"\r"`: both are blank.
+  var isBlank: Bool {
+    if let ascii = asciiValue { return ascii == 0x20 || (0x09...0x0D).contains(ascii) }
+    return isWhitespace
   }
 }
