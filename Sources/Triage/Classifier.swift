@@ -101,11 +101,11 @@ public struct TriageResult: Sendable {
   }
 }
 
-/// Rules compiled for matching: every word pattern of every rule is looked up
-/// once per distinct word of the mail (exact words in a table, stems in a
-/// trie), phrases are checked at the positions of their first word, then the
-/// rules' boolean expressions are evaluated over what was found. No rule is a
-/// loop over the text.
+/// Rules compiled for matching: the mail's words are read once, letter by
+/// letter, through one trie of every word and stem of every rule; phrases are
+/// followed word by word through a trie of their words; then the rules'
+/// boolean expressions are evaluated over what was found (lists as bit masks).
+/// No rule is a loop over the text.
 public struct Classifier: Sendable {
   public let rules: RuleSet
   private let index: TermIndex

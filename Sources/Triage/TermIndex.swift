@@ -757,8 +757,9 @@ struct HitRecorder {
   /// Each word's place in the text, if asked for.
   private let keepTokens: Bool
   private(set) var tokens: [Range<Int>] = []
-  /// The phrase atoms the current word hit: `wordAtoms[currentWord...]`.
-  private var wordAtoms: [Int32] = []
+  /// The phrase atoms the current word hit: `notedAtoms[currentWord...]`.
+  /// This list and `reached` only grow, by a few hundred entries per field.
+  private var notedAtoms: [Int32] = []
   private var currentWord = 0
   /// The phrase trie's nodes that the previous word reached and that lead on:
   /// `reached[previousReached...]`.
@@ -783,7 +784,7 @@ struct HitRecorder {
       hits.atoms[atom / 64] |= 1 << UInt64(atom % 64)
     }
     // An atom comes from one pattern only, so it is never noted twice for a word.
-    if index.inPhrase[atom] { wordAtoms.append(Int32(atom)) }
+    if index.inPhrase[atom] { notedAtoms.append(Int32(atom)) }
   }
 
   @inline(never)
@@ -805,7 +806,7 @@ struct HitRecorder {
 
   @inline(__always)
   mutating func endWord(_ range: Range<Int>) {
-    if currentWord != wordAtoms.count || previousReached != reached.count { followPhrases() }
+    if currentWord != notedAtoms.count || previousReached != reached.count { followPhrases() }
     if keepTokens { tokens.append(range) }
     position += 1
   }
@@ -816,12 +817,12 @@ struct HitRecorder {
   private mutating func followPhrases() {
     let previous = previousReached..<reached.count
     previousReached = reached.count
-    for current in currentWord..<wordAtoms.count {
-      let atom = wordAtoms[current]
+    for current in currentWord..<notedAtoms.count {
+      let atom = notedAtoms[current]
       reach(index.phraseTrie.start(atom))
       for node in previous { reach(index.phraseTrie.child(of: Int(reached[node]), atom)) }
     }
-    currentWord = wordAtoms.count
+    currentWord = notedAtoms.count
   }
 
   @inline(__always)
