@@ -85,6 +85,8 @@ install_missing() {
   command -v postfix >/dev/null || need+=(postfix)
   command -v swaks >/dev/null || need+=(swaks)
   command -v openssl >/dev/null || need+=(openssl)
+  command -v python3 >/dev/null || need+=(python3)  # the OAuth2 token check
+  command -v curl >/dev/null || need+=(curl)
   [ ${#need[@]} -eq 0 ] && return 0
   export DEBIAN_FRONTEND=noninteractive
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
