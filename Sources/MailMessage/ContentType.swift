@@ -67,10 +67,61 @@ public struct HeaderParameters: Sendable, Equatable {
     }
   }
 
+  /// Parses the raw bytes of a header value. Plain ASCII values without
+  /// escapes, encoded words or RFC 2231 stars (nearly all of them) are read
+  /// here byte by byte; anything else goes through `init(parsing:)` for text.
+  init(parsing bytes: ArraySlice<UInt8>) {
+    let needsFullParser = bytes.contains { byte in
+      byte >= 0x80 || byte == UInt8(ascii: "*") || byte == UInt8(ascii: "\\") || byte == UInt8(ascii: "?")
+    }
+    guard !needsFullParser else {
+      self.init(parsing: String(decoding: bytes, as: UTF8.self))
+      return
+    }
+    var segments: [ArraySlice<UInt8>] = []
+    var inQuotes = false
+    var start = bytes.startIndex
+    for index in bytes.indices {
+      switch bytes[index] {
+      case UInt8(ascii: "\""): inQuotes.toggle()
+      case UInt8(ascii: ";") where !inQuotes:
+        segments.append(bytes[start..<index])
+        start = index + 1
+      default: break
+      }
+    }
+    segments.append(bytes[start...])
+    var parameters: [String: String] = [:]
+    for segment in segments.dropFirst() {
+      guard let equals = segment.firstIndex(of: UInt8(ascii: "=")) else { continue }
+      let name = Self.lowercased(HeaderField.trimmedASCII(segment[..<equals]))
+      var raw = HeaderField.trimmedASCII(segment[(equals + 1)...])
+      if raw.count >= 2, raw.first == UInt8(ascii: "\""), raw.last == UInt8(ascii: "\"") {
+        raw = raw.dropFirst().dropLast()
+      }
+      guard !name.isEmpty, parameters[name] == nil else { continue }
+      parameters[name] = String(decoding: raw, as: UTF8.self)
+    }
+    self.init(value: Self.lowercased(HeaderField.trimmedASCII(segments[0])), parameters: parameters)
+  }
+
+  private static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
+    String(
+      decoding: bytes.lazy.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
+  }
+
   /// "text" of "text/plain".
-  public var type: String { String(value.split(separator: "/").first ?? "") }
+  public var type: String {
+    guard let slash = value.utf8.firstIndex(of: UInt8(ascii: "/")), slash > value.startIndex else {
+      return String(value.split(separator: "/").first ?? "")
+    }
+    return String(value[..<slash])
+  }
   /// "plain" of "text/plain".
-  public var subtype: String { value.split(separator: "/").dropFirst().first.map(String.init) ?? "" }
+  public var subtype: String {
+    guard let slash = value.utf8.firstIndex(of: UInt8(ascii: "/")) else { return "" }
+    return String(value[value.utf8.index(after: slash)...]).split(separator: "/").first.map(String.init) ?? ""
+  }
 
   /// Splits at semicolons outside quoted strings; quotes and escapes are kept.
   private static func splitSegments(_ text: String) -> [String] {

@@ -1,12 +1,75 @@
-/// One header field as it arrived, unfolded. `value` is the raw text
-/// (encoded words not yet decoded): use `Headers` accessors for meaning.
+/// One header field as it arrived. The bytes are kept as they came (a slice
+/// of the message, no copy); `name` and `value` are made on demand, so a
+/// field nobody asks about costs nothing. `value` is the raw text, unfolded
+/// and trimmed (encoded words not yet decoded): use `Headers` accessors for meaning.
 public struct HeaderField: Sendable, Equatable {
-  public var name: String
-  public var value: String
+  /// The name as written, without blanks before the colon (validated printable ASCII).
+  let nameBytes: ArraySlice<UInt8>
+  /// Everything after the colon up to the field's last line end, folds included.
+  let rawValue: ArraySlice<UInt8>
 
   public init(name: String, value: String) {
-    self.name = name
-    self.value = value
+    nameBytes = ArraySlice(name.utf8)
+    rawValue = ArraySlice(value.utf8)
+  }
+
+  init(nameBytes: ArraySlice<UInt8>, rawValue: ArraySlice<UInt8>) {
+    self.nameBytes = nameBytes
+    self.rawValue = rawValue
+  }
+
+  public var name: String { String(decoding: nameBytes, as: UTF8.self) }
+
+  /// The value unfolded (line breaks removed, the whitespace after them kept),
+  /// as UTF-8 when it is valid UTF-8 and ISO-8859-1 otherwise, trimmed.
+  public var value: String { Charset.decodeUTF8OrLatin1(valueBytes).trimmingWhitespace() }
+
+  /// The value's bytes unfolded and trimmed of ASCII blanks, in UTF-8 (8-bit
+  /// bytes that are not UTF-8 are read as ISO-8859-1 and re-encoded, as `value` does).
+  /// No copy unless the field was folded or not UTF-8.
+  var valueBytes: ArraySlice<UInt8> {
+    var bytes = Self.trimmedASCII(rawValue)
+    if bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+      var unfolded: [UInt8] = []
+      unfolded.reserveCapacity(bytes.count)
+      var index = bytes.startIndex
+      while index < bytes.endIndex {
+        let byte = bytes[index]
+        let isLineEnd = byte == 0x0A || (byte == 0x0D && index + 1 < bytes.endIndex && bytes[index + 1] == 0x0A)
+        if !isLineEnd { unfolded.append(byte) }
+        index += 1
+      }
+      bytes = Self.trimmedASCII(unfolded[...])
+    }
+    if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
+      bytes = ArraySlice(Charset.decodeUTF8OrLatin1(bytes).utf8)
+    }
+    return bytes
+  }
+
+  static func trimmedASCII(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var start = bytes.startIndex
+    var end = bytes.endIndex
+    while start < end, isBlank(bytes[start]) { start += 1 }
+    while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+    return bytes[start..<end]
+  }
+
+  static func isBlank(_ byte: UInt8) -> Bool {
+    byte == 0x20 || byte == 0x09 || byte == 0x0A || byte == 0x0D || byte == 0x0B || byte == 0x0C
+  }
+
+  /// Whether the name is `name`, ignoring ASCII case.
+  func hasName(_ name: String) -> Bool {
+    guard nameBytes.count == name.utf8.count else { return false }
+    return zip(nameBytes, name.utf8).allSatisfy { mine, theirs in
+      mine == theirs
+        || (mine | 0x20 == theirs | 0x20 && (mine | 0x20) >= UInt8(ascii: "a") && (mine | 0x20) <= UInt8(ascii: "z"))
+    }
+  }
+
+  public static func == (lhs: HeaderField, rhs: HeaderField) -> Bool {
+    lhs.nameBytes.elementsEqual(rhs.nameBytes) && lhs.value == rhs.value
   }
 }
 
@@ -17,17 +80,22 @@ public struct Headers: Sendable, Equatable {
 
   public init(_ fields: [HeaderField] = []) { self.fields = fields }
 
+  /// The first field with that name.
+  func field(_ name: String) -> HeaderField? {
+    fields.first { $0.hasName(name) }
+  }
+
   /// The first field with that name, raw.
   public subscript(_ name: String) -> String? {
-    fields.first { $0.name.caseInsensitiveEquals(name) }?.value
+    field(name)?.value
   }
 
   /// Every field with that name, raw, in order.
   public func all(_ name: String) -> [String] {
-    fields.filter { $0.name.caseInsensitiveEquals(name) }.map(\.value)
+    fields.filter { $0.hasName(name) }.map(\.value)
   }
 
-  public func contains(_ name: String) -> Bool { self[name] != nil }
+  public func contains(_ name: String) -> Bool { field(name) != nil }
 
   /// The field's text with encoded words decoded and surrounding whitespace trimmed.
   /// Control characters that encoded words smuggle in (a CR LF in a subject)
@@ -62,7 +130,6 @@ public struct Headers: Sendable, Equatable {
   ) {
     var fields: [HeaderField] = []
     var index = bytes.startIndex
-    var current: [UInt8]?
     var warnedLongLine = false
 
     // An mbox "From " separator line is not a header.
@@ -78,15 +145,18 @@ public struct Headers: Sendable, Equatable {
       return (Headers([]), index)
     }
 
+    // The field being read: where its line starts, and where its last line ends.
+    var current: (start: Int, end: Int)?
     func finish() {
-      guard let line = current else { return }
+      guard let (start, end) = current else { return }
       current = nil
-      guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else {
+      let line = bytes[start..<end]
+      guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > start else {
         warnings.append("skipped a header line without a colon")
         return
       }
-      let name = String(decoding: line[..<colon], as: UTF8.self).trimmingWhitespace()
-      guard !name.isEmpty, !name.contains(Character(" ")) else {
+      let name = HeaderField.trimmedASCII(bytes[start..<colon])
+      guard !name.isEmpty, !name.contains(0x20) else {
         warnings.append("skipped a header line with an invalid name")
         return
       }
@@ -96,8 +166,7 @@ public struct Headers: Sendable, Equatable {
         }
         return
       }
-      let value = Charset.decodeUTF8OrLatin1(line[(colon + 1)...]).trimmingWhitespace()
-      fields.append(HeaderField(name: name, value: value))
+      fields.append(HeaderField(nameBytes: name, rawValue: bytes[(colon + 1)..<end]))
     }
 
     while index < bytes.endIndex {
@@ -110,20 +179,20 @@ public struct Headers: Sendable, Equatable {
       var contentEnd = lineEnd
       if contentEnd > index, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       let next = lineEnd < bytes.endIndex ? lineEnd + 1 : lineEnd
-      let line = bytes[index..<contentEnd]
-      if line.count > 998, !warnedLongLine {
+      if contentEnd - index > 998, !warnedLongLine {
         warnings.append("a header line is longer than 998 characters (RFC 5322's limit)")
         warnedLongLine = true
       }
-      if line.isEmpty {
+      if contentEnd == index {
         finish()
         return (Headers(fields), next)
       }
-      if let first = line.first, first == 0x20 || first == 0x09, current != nil {
-        current! += line  // unfold: the line break goes, the whitespace stays
+      let first = bytes[index]
+      if first == 0x20 || first == 0x09, current != nil {
+        current!.end = contentEnd  // unfold: the value spans this line too (HeaderField drops the line break)
       } else {
         finish()
-        current = Array(line)
+        current = (index, contentEnd)
       }
       index = next
     }
@@ -150,17 +219,6 @@ extension Headers {
       }
     }
     return false
-  }
-}
-
-extension String {
-  /// Header names are ASCII: compare them byte by byte, ignoring ASCII case.
-  func caseInsensitiveEquals(_ other: String) -> Bool {
-    guard utf8.count == other.utf8.count else { return false }
-    return zip(utf8, other.utf8).allSatisfy { mine, theirs in
-      mine == theirs
-        || (mine | 0x20 == theirs | 0x20 && (mine | 0x20) >= UInt8(ascii: "a") && (mine | 0x20) <= UInt8(ascii: "z"))
-    }
   }
 }
 

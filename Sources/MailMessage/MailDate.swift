@@ -8,6 +8,109 @@ public enum MailDate {
   /// The zone assumed when a date names none: the senders are mostly in Poland.
   public static let defaultZone = TimeZone(identifier: "Europe/Warsaw") ?? .gmt
 
+  /// `parse` over the bytes of a header value: the strict RFC 5322 form
+  /// (`[Wed, ]25 Nov 2026 10:00[:00] +0100[ (CET)]`), which nearly every
+  /// client writes, is read here without making strings; anything else goes
+  /// to the general parser.
+  static func parse(bytes: ArraySlice<UInt8>) -> Date? {
+    if let date = parseStrict(bytes) { return date }
+    return parse(String(decoding: bytes, as: UTF8.self))
+  }
+
+  private static func parseStrict(_ bytes: ArraySlice<UInt8>) -> Date? {
+    var index = bytes.startIndex
+    let end = bytes.endIndex
+    func isLetter(_ byte: UInt8) -> Bool { (byte | 0x20) >= UInt8(ascii: "a") && (byte | 0x20) <= UInt8(ascii: "z") }
+    func isDigit(_ byte: UInt8) -> Bool { byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") }
+    func skipBlanks() { while index < end, bytes[index] == 0x20 || bytes[index] == 0x09 { index += 1 } }
+    /// A run of 1...`maxDigits` digits.
+    func number(maxDigits: Int) -> (value: Int, digits: Int)? {
+      var value = 0
+      var digits = 0
+      while index < end, isDigit(bytes[index]), digits < maxDigits {
+        value = value * 10 + Int(bytes[index] - UInt8(ascii: "0"))
+        digits += 1
+        index += 1
+      }
+      guard digits > 0, index == end || !isDigit(bytes[index]) else { return nil }
+      return (value, digits)
+    }
+    skipBlanks()
+    // An optional day name: letters and a comma.
+    if index < end, isLetter(bytes[index]) {
+      guard index + 4 <= end, bytes[index + 3] == UInt8(ascii: ","),
+        englishDays.contains(key(bytes[index], bytes[index + 1], bytes[index + 2]))
+      else { return nil }
+      index += 4
+      skipBlanks()
+    }
+    guard let day = number(maxDigits: 2) else { return nil }
+    guard index < end, bytes[index] == 0x20 else { return nil }
+    skipBlanks()
+    guard index + 3 <= end, let month = englishMonth(bytes[index], bytes[index + 1], bytes[index + 2]) else {
+      return nil
+    }
+    index += 3
+    guard index < end, bytes[index] == 0x20 else { return nil }
+    skipBlanks()
+    guard let year = number(maxDigits: 4), year.digits == 4 else { return nil }
+    guard index < end, bytes[index] == 0x20 else { return nil }
+    skipBlanks()
+    guard let hour = number(maxDigits: 2), index < end, bytes[index] == UInt8(ascii: ":") else { return nil }
+    index += 1
+    guard let minute = number(maxDigits: 2) else { return nil }
+    var second = 0
+    if index < end, bytes[index] == UInt8(ascii: ":") {
+      index += 1
+      guard let value = number(maxDigits: 2) else { return nil }
+      second = value.value
+    }
+    guard index < end, bytes[index] == 0x20 else { return nil }
+    skipBlanks()
+    guard index < end, bytes[index] == UInt8(ascii: "+") || bytes[index] == UInt8(ascii: "-") else { return nil }
+    let sign = bytes[index] == UInt8(ascii: "-") ? -1 : 1
+    index += 1
+    guard let zone = number(maxDigits: 4), zone.digits == 4 else { return nil }
+    let (zoneHours, zoneMinutes) = (zone.value / 100, zone.value % 100)
+    guard zoneHours <= 14, zoneMinutes < 60 else { return nil }
+    skipBlanks()
+    // What may follow: a comment only (a zone name there does not overrule the offset).
+    if index < end {
+      guard bytes[index] == UInt8(ascii: "("), bytes[(index + 1)...].firstIndex(of: UInt8(ascii: ")")) == end - 1,
+        !bytes[(index + 1)...].contains(UInt8(ascii: "("))
+      else { return nil }
+    }
+    let (d, m, y) = (day.value, month, year.value)
+    guard (1...daysIn(m, of: y)).contains(d), (0...23).contains(hour.value), (0...59).contains(minute.value),
+      (0...60).contains(second)
+    else { return nil }
+    let local =
+      daysSinceEpoch(year: y, month: m, day: d) * 86_400 + hour.value * 3600 + minute.value * 60 + min(second, 59)
+    return Date(timeIntervalSince1970: TimeInterval(local - sign * (zoneHours * 3600 + zoneMinutes * 60)))
+  }
+
+  /// "Jan" … "Dec" in any case.
+  private static func englishMonth(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> Int? {
+    englishMonths.firstIndex(of: key(a, b, c)).map { $0 + 1 }
+  }
+
+  /// Three ASCII letters, lower-cased, as one number.
+  private static func key(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt32 {
+    UInt32(a | 0x20) << 16 | UInt32(b | 0x20) << 8 | UInt32(c | 0x20)
+  }
+
+  private static func keys(_ names: [String]) -> [UInt32] {
+    names.map { name in
+      let bytes = Array(name.utf8)
+      return key(bytes[0], bytes[1], bytes[2])
+    }
+  }
+
+  private static let englishMonths = keys([
+    "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+  ])
+  private static let englishDays = keys(["mon", "tue", "wed", "thu", "fri", "sat", "sun"])
+
   public static func parse(_ text: String) -> Date? {
     var day: Int?
     var month: Int?

@@ -60,8 +60,9 @@ public struct MIMEPart: Sendable, Equatable {
     self.rawBody = rawBody
     self.parts = parts
     let contentType =
-      headers["Content-Type"].map(HeaderParameters.init(parsing:)) ?? HeaderParameters(value: "text/plain")
-    let disposition = headers["Content-Disposition"].map(HeaderParameters.init(parsing:))
+      headers.field("Content-Type").map { HeaderParameters(parsing: $0.valueBytes) }
+      ?? HeaderParameters(value: "text/plain")
+    let disposition = headers.field("Content-Disposition").map { HeaderParameters(parsing: $0.valueBytes) }
     self.contentType = contentType.value.isEmpty ? HeaderParameters(value: "text/plain") : contentType
     self.disposition = disposition
     let name = (disposition?.parameters["filename"] ?? contentType.parameters["name"])?.trimmingWhitespace()
@@ -208,14 +209,20 @@ public struct Message: Sendable, Equatable {
   // MARK: Header accessors
 
   public var subject: String? { headers.text("Subject") }
-  public var from: MailAddress? { headers["From"].flatMap { MailAddress.parseList($0).first } }
-  public var replyTo: [MailAddress] { headers["Reply-To"].map(MailAddress.parseList) ?? [] }
-  public var to: [MailAddress] { headers.all("To").flatMap(MailAddress.parseList) }
-  public var cc: [MailAddress] { headers.all("Cc").flatMap(MailAddress.parseList) }
-  public var date: Date? { headers["Date"].flatMap(MailDate.parse) }
-  public var messageID: String? { headers["Message-ID"].flatMap { Self.messageIDs(in: $0).first } }
-  public var inReplyTo: [String] { headers["In-Reply-To"].map(Self.messageIDs(in:)) ?? [] }
-  public var references: [String] { headers["References"].map(Self.messageIDs(in:)) ?? [] }
+  public var from: MailAddress? { headers.field("From").flatMap { MailAddress.parseList(bytes: $0.valueBytes).first } }
+  public var replyTo: [MailAddress] {
+    headers.field("Reply-To").map { MailAddress.parseList(bytes: $0.valueBytes) } ?? []
+  }
+  public var to: [MailAddress] { addresses("To") }
+  public var cc: [MailAddress] { addresses("Cc") }
+  public var date: Date? { headers.field("Date").flatMap { MailDate.parse(bytes: $0.valueBytes) } }
+  public var messageID: String? { headers.field("Message-ID").flatMap { Self.messageIDs(in: $0.valueBytes).first } }
+  public var inReplyTo: [String] { headers.field("In-Reply-To").map { Self.messageIDs(in: $0.valueBytes) } ?? [] }
+  public var references: [String] { headers.field("References").map { Self.messageIDs(in: $0.valueBytes) } ?? [] }
+
+  private func addresses(_ name: String) -> [MailAddress] {
+    headers.fields.filter { $0.hasName(name) }.flatMap { MailAddress.parseList(bytes: $0.valueBytes) }
+  }
 
   /// Where a reply goes: Reply-To if given, else From.
   public var replyAddress: MailAddress? { replyTo.first ?? from }
@@ -223,6 +230,38 @@ public struct Message: Sendable, Equatable {
   /// The `<…>` identifiers in a Message-ID, In-Reply-To or References value.
   /// A lone identifier without brackets (seen from broken clients) is taken whole.
   public static func messageIDs(in value: String) -> [String] {
+    messageIDs(in: Array(value.utf8)[...])
+  }
+
+  /// `messageIDs(in:)` over the bytes of a value; text with non-ASCII
+  /// characters (where Unicode blanks separate) goes the way of Characters.
+  static func messageIDs(in bytes: ArraySlice<UInt8>) -> [String] {
+    guard !bytes.contains(where: { $0 >= 0x80 }) else {
+      return messageIDs(inText: String(decoding: bytes, as: UTF8.self))
+    }
+    func isSeparator(_ byte: UInt8) -> Bool { HeaderField.isBlank(byte) || byte == UInt8(ascii: ",") }
+    var ids: [String] = []
+    var index = bytes.startIndex
+    while let start = bytes[index...].firstIndex(where: { !isSeparator($0) }) {
+      if bytes[start] == UInt8(ascii: "<") {
+        guard let close = bytes[start...].firstIndex(of: UInt8(ascii: ">")) else { break }
+        let id = bytes[start...close]
+        if id.count > 2, !id.contains(where: HeaderField.isBlank) { ids.append(String(decoding: id, as: UTF8.self)) }
+        index = close + 1
+      } else {
+        // A bare id, as some ERP systems write them: taken when it looks like one.
+        let end = bytes[start...].firstIndex(where: { isSeparator($0) || $0 == UInt8(ascii: "<") }) ?? bytes.endIndex
+        let word = bytes[start..<end]
+        if word.contains(UInt8(ascii: "@")), word.first != UInt8(ascii: "("), !word.contains(UInt8(ascii: ">")) {
+          ids.append("<" + String(decoding: word, as: UTF8.self) + ">")
+        }
+        index = end
+      }
+    }
+    return ids
+  }
+
+  private static func messageIDs(inText value: String) -> [String] {
     var ids: [String] = []
     var rest = Substring(value)
     while let start = rest.firstIndex(where: { !$0.isWhitespace && $0 != "," }) {
