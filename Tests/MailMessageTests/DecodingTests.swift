@@ -37,17 +37,37 @@ struct DecodingTests {
       ("25.07.2026 10:00", "2026-07-25T08:00:00Z"),  // no zone: Poland (CEST in July)
       ("śr., 25 lis 2026 10:00:00 +0100", "2026-11-25T09:00:00Z"),
       ("Thu, 29 Feb 2024 12:00:00 +0000", "2024-02-29T12:00:00Z"),
+      ("Wed, 25 Nov 2026 10:00:00 +0100 (CET)", "2026-11-25T09:00:00Z"),
+      ("wed, 25 NOV 2026 10:00:00 +0100", "2026-11-25T09:00:00Z"),
+      ("Thu, 31 Dec 2026 23:59:60 -0000", "2026-12-31T23:59:59Z"),
+      ("Wed, 25 Nov 2026 10:00:00 +0100 (CET) Dec", "2026-12-25T09:00:00Z"),  // a month word outside the comment
+      ("GMT, 25 Nov 2026 10:00:00 +0100", "2026-11-25T10:00:00Z"),  // the first zone named wins
     ])
   func dates(text: String, expected: String) throws {
     let date = try #require(MailDate.parse(text))
     #expect(date.formatted(.iso8601) == expected)
+    // The header path reads the common form from bytes: it must agree with the general parser.
+    #expect(MailDate.parse(bytes: Array(text.utf8)[...]) == date)
   }
 
   @Test(
     "dates that are not dates",
-    arguments: ["", "jutro", "Wed, 31 Feb 2026 10:00:00 +0100", "25 Nov 2026", "Fri, 29 Feb 2026 10:00 +0000"])
+    arguments: [
+      "", "jutro", "Wed, 31 Feb 2026 10:00:00 +0100", "25 Nov 2026", "Fri, 29 Feb 2026 10:00 +0000",
+      "Wed, 25 Nov 2026 24:00:00 +0100", "Wed, 25 Nov 2026 10:60:00 +0100",
+    ])
   func notDates(text: String) {
     #expect(MailDate.parse(text) == nil)
+    #expect(MailDate.parse(bytes: Array(text.utf8)[...]) == nil)
+  }
+
+  @Test(
+    "the byte tables of the single-byte charsets read every byte as Foundation does",
+    arguments: [String.Encoding.isoLatin1, .isoLatin2, .windowsCP1250])
+  func singleByteTables(encoding: String.Encoding) throws {
+    let bytes = (0...255).map(UInt8.init)
+    let table = try #require(SingleByteCharset(encoding))
+    #expect(table.decode(bytes) == String(data: Data(bytes), encoding: encoding))
   }
 
   static let polish = "Zażółć gęślą jaźń. Świętokrzyskie, Łódź, Ącki."
