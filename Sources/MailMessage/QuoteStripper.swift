@@ -14,50 +14,53 @@
 /// Lines quoted with ">" before the cut point are dropped as well.
 public enum QuoteStripper {
   public static func newText(_ text: String) -> String {
-    // Lines split on the LF byte (cheaper than by Character); a CR before it is dropped.
-    var lines: [Substring] = []
-    var lineStart = text.utf8.startIndex
-    for index in text.utf8.indices where text.utf8[index] == 0x0A {
-      var line = text[lineStart..<index]
-      if line.utf8.last == 0x0D { line = text[lineStart..<text.utf8.index(before: index)] }
-      lines.append(line)
-      lineStart = text.utf8.index(after: index)
-    }
-    lines.append(text[lineStart...])
-    let folded = lines.map(FoldedLine.init)
-    var end = lines.count
+    var text = text
+    return text.withUTF8 { newText(utf8: $0) }
+  }
+
+  private static func newText(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
+    let lines = FoldedLines(bytes)
+    let count = lines.count
+    var end = count
     var index = 0
     var hasContentBefore = false
-    search: while index < lines.count {
-      let line = folded[index]
-      if line.isEmpty || line.isQuoted {
+    search: while index < count {
+      let line = lines[index]
+      if line.isEmpty || line.first == UInt8(ascii: ">") {
         index += 1
         continue
       }
-      if isAttribution(folded, at: index) || isSeparator(line) || isHeaderBlock(folded, at: index)
-        || line.bytes == [UInt8](ascii: "--")
-        || (line.bytes.count < 60 && mobileSignatures.contains(where: { line.bytes.starts(with: $0) }))
+      if isAttribution(lines, at: index) || isSeparator(line) || isHeaderBlock(lines, at: index)
+        || line.elementsEqual("--".utf8)
+        || (line.count < 60 && mobileSignatures.contains(where: { line.starts(with: $0) }))
       {
         end = index
         break search
       }
-      if hasContentBefore, footerMarkers.contains(where: { line.contains($0) }) {
+      if hasContentBefore, containsFooterMarker(line) {
         var start = index
-        while start > 0, !folded[start - 1].isEmpty { start -= 1 }
+        while start > 0, !lines[start - 1].isEmpty { start -= 1 }
         end = start
         break search
       }
-      if hasContentBefore, closingFormulas.contains(line.withoutPunctuation) {
+      if hasContentBefore, isClosingFormula(line) {
         end = index + 1
         break search
       }
       hasContentBefore = true
       index += 1
     }
-    var kept = lines[..<end].filter { !$0.hasPrefix(">") }
-    while let last = kept.last, last.allSatisfy(\.isWhitespace) { kept.removeLast() }
-    while let first = kept.first, first.allSatisfy(\.isWhitespace) { kept.removeFirst() }
-    return kept.joined(separator: "\n")
+    // The kept lines as they were written, without '>' lines and blank lines at either end.
+    var kept = (0..<end).filter { lines.original($0).first != UInt8(ascii: ">") }
+    while let last = kept.last, lines.isBlank(last) { kept.removeLast() }
+    while let first = kept.first, lines.isBlank(first) { kept.removeFirst() }
+    var output: [UInt8] = []
+    output.reserveCapacity(bytes.count)
+    for (position, line) in kept.enumerated() {
+      if position > 0 { output.append(0x0A) }
+      output.append(contentsOf: lines.original(line))
+    }
+    return String(decoding: output, as: UTF8.self)
   }
 
   private static let attributionEndings = [
@@ -65,13 +68,17 @@ public enum QuoteStripper {
   ].map { [UInt8](ascii: $0) }
   private static let attributionStarts = ["w dniu ", "dnia ", "on ", "am "].map { [UInt8](ascii: $0) }
 
-  private static func isAttribution(_ lines: [FoldedLine], at index: Int) -> Bool {
-    var joined: [UInt8] = []
+  private static func isAttribution(_ lines: FoldedLines, at index: Int) -> Bool {
     for offset in 0..<3 where index + offset < lines.count {
       let line = lines[index + offset]
-      if line.isEmpty || line.isQuoted { break }
-      if !joined.isEmpty { joined.append(0x20) }
-      joined += line.bytes
+      if line.isEmpty || line.first == UInt8(ascii: ">") { break }
+      // Every ending is a colon: the lines are joined only when one ends in it.
+      guard line.last == UInt8(ascii: ":") else { continue }
+      var joined: [UInt8] = []
+      for previous in 0...offset {
+        if previous > 0 { joined.append(0x20) }
+        joined += lines[index + previous]
+      }
       if attributionEndings.contains(where: { joined.ends(with: $0) }) {
         // "Dnia …", "W dniu …", "On …", or a Gmail line with a date or an address in it.
         return attributionStarts.contains { joined.starts(with: $0) } || joined.contains(UInt8(ascii: "@"))
@@ -85,12 +92,12 @@ public enum QuoteStripper {
     [UInt8](ascii: $0)
   }
 
-  private static func isSeparator(_ line: FoldedLine) -> Bool {
-    let bytes = line.bytes
-    guard bytes.starts(with: [UInt8](ascii: "---")) || bytes.starts(with: [UInt8](ascii: "___")) else { return false }
-    let words = FoldedLine.trimmed(bytes.filter { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == 0x20 })
-    if words.isEmpty { return bytes.starts(with: [UInt8](ascii: "___")) && bytes.count >= 20 }  // Outlook's rule
-    return separatorWords.contains(words)
+  private static func isSeparator(_ bytes: ArraySlice<UInt8>) -> Bool {
+    guard bytes.starts(with: "---".utf8) || bytes.starts(with: "___".utf8) else { return false }
+    let words = FoldedLines.trimmed(
+      bytes.filter { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == 0x20 }[...])
+    if words.isEmpty { return bytes.starts(with: "___".utf8) && bytes.count >= 20 }  // Outlook's rule
+    return separatorWords.contains { $0.elementsEqual(words) }
   }
 
   private static let fromLabels = ["od:", "from:", "nadawca:"].map { [UInt8](ascii: $0) }
@@ -99,11 +106,11 @@ public enum QuoteStripper {
   ].map { [UInt8](ascii: $0) }
 
   /// "Od: … / Wysłano: … / Do: … / Temat: …" of a quoted Outlook mail.
-  private static func isHeaderBlock(_ lines: [FoldedLine], at index: Int) -> Bool {
-    guard fromLabels.contains(where: { lines[index].bytes.starts(with: $0) }) else { return false }
+  private static func isHeaderBlock(_ lines: FoldedLines, at index: Int) -> Bool {
+    guard fromLabels.contains(where: { lines[index].starts(with: $0) }) else { return false }
     var labels = 0
     for offset in 1..<6 where index + offset < lines.count {
-      let line = lines[index + offset].bytes
+      let line = lines[index + offset]
       if headerLabels.contains(where: { line.starts(with: $0) }) { labels += 1 }
     }
     return labels >= 2
@@ -123,6 +130,43 @@ public enum QuoteStripper {
     "this message is confidential", "the information contained in this", "confidentiality notice",
   ].map { [UInt8](ascii: $0) }
 
+  /// Whether a footer marker occurs in the line. The first two bytes of the
+  /// markers are kept in a bit table, so most positions are passed over with one look.
+  private static func containsFooterMarker(_ line: ArraySlice<UInt8>) -> Bool {
+    guard line.count >= 2 else { return false }
+    var index = line.startIndex
+    while index + 1 < line.endIndex {
+      let pair = Int(line[index]) << 8 | Int(line[index + 1])
+      if footerPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+        let rest = line[index...]
+        if footerMarkers.contains(where: { rest.starts(with: $0) }) { return true }
+      }
+      index += 1
+    }
+    return false
+  }
+
+  private static let footerPairs: [UInt64] = {
+    var table = [UInt64](repeating: 0, count: 1024)
+    for marker in footerMarkers {
+      let pair = Int(marker[0]) << 8 | Int(marker[1])
+      table[pair >> 6] |= 1 << UInt64(pair & 63)
+    }
+    return table
+  }()
+
+  /// "Pozdrawiam," and the like on a line of its own.
+  private static func isClosingFormula(_ line: ArraySlice<UInt8>) -> Bool {
+    var view = line
+    while let last = view.last,
+      last == 0x20 || last == UInt8(ascii: ",") || last == UInt8(ascii: ".")
+        || last == UInt8(ascii: "!") || last == UInt8(ascii: "-")
+    {
+      view.removeLast()
+    }
+    return view.count <= longestClosingFormula && closingFormulas.contains(Array(view))
+  }
+
   private static let closingFormulas: Set<[UInt8]> = Set(
     [
       "pozdrawiam", "pozdrawiam serdecznie", "serdecznie pozdrawiam", "z powazaniem", "z wyrazami szacunku",
@@ -131,76 +175,102 @@ public enum QuoteStripper {
       "best regards", "kind regards", "regards", "best wishes", "cheers", "sincerely", "yours sincerely",
       "thanks and regards", "many thanks", "mit freundlichen grussen",
     ].map { [UInt8](ascii: $0) })
+  private static let longestClosingFormula = closingFormulas.map(\.count).max() ?? 0
 }
 
-/// A line folded for matching: lower case, Polish letters without their
-/// marks (ł as l), trimmed, Outlook's `*bold*` asterisks removed. Other
-/// non-ASCII characters stay as their UTF-8 bytes.
-struct FoldedLine {
-  let bytes: [UInt8]
+/// The lines of a text folded for matching, in one buffer: lower case,
+/// Polish letters without their marks (ł as l), no-break spaces as spaces,
+/// trimmed, Outlook's `*bold*` asterisks removed. Other non-ASCII characters
+/// stay as their UTF-8 bytes. The original lines stay reachable for the output.
+struct FoldedLines {
+  private let text: UnsafeBufferPointer<UInt8>
+  private var folded: [UInt8] = []
+  /// Per line: the original range (line end and the CR before it excluded) and the folded, trimmed range.
+  private var ranges: [(original: Range<Int>, folded: Range<Int>)] = []
 
-  init(_ line: Substring) {
-    var output: [UInt8] = []
-    output.reserveCapacity(line.utf8.count)
-    for scalar in line.unicodeScalars {
-      let value = scalar.value
-      if value < 0x80 {
-        var byte = UInt8(value)
-        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
-        if byte != UInt8(ascii: "*") { output.append(byte) }
-      } else if let plain = Self.polish[value] {
-        output.append(plain)
-      } else {
-        output.append(contentsOf: String(scalar).utf8)
-      }
-    }
-    bytes = Self.trimmed(output)
-  }
-
-  var isEmpty: Bool { bytes.isEmpty }
-  var isQuoted: Bool { bytes.first == UInt8(ascii: ">") }
-
-  /// Without the punctuation a closing formula may carry: "Pozdrawiam," → "pozdrawiam".
-  var withoutPunctuation: [UInt8] {
-    var view = bytes[...]
-    while let last = view.last,
-      last == 0x20 || last == UInt8(ascii: ",") || last == UInt8(ascii: ".")
-        || last == UInt8(ascii: "!") || last == UInt8(ascii: "-")
-    {
-      view.removeLast()
-    }
-    return Array(view)
-  }
-
-  func contains(_ needle: [UInt8]) -> Bool {
-    guard let first = needle.first, needle.count <= bytes.count else { return false }
+  init(_ text: UnsafeBufferPointer<UInt8>) {
+    self.text = text
+    folded.reserveCapacity(text.count)
+    var lineStart = 0
     var index = 0
-    while index + needle.count <= bytes.count {
-      if bytes[index] == first, bytes[index..<(index + needle.count)].elementsEqual(needle) { return true }
+    while index <= text.count {
+      guard index == text.count || text[index] == 0x0A else {
+        index += 1
+        continue
+      }
+      var lineEnd = index
+      if index < text.count, lineEnd > lineStart, text[lineEnd - 1] == 0x0D { lineEnd -= 1 }
+      let foldedStart = folded.count
+      fold(lineStart..<lineEnd)
+      var start = foldedStart
+      var end = folded.count
+      while start < end, Self.isTrimmed(folded[start]) { start += 1 }
+      while end > start, Self.isTrimmed(folded[end - 1]) { end -= 1 }
+      ranges.append((lineStart..<lineEnd, start..<end))
+      lineStart = index + 1
       index += 1
     }
-    return false
   }
 
-  static func trimmed(_ bytes: [UInt8]) -> [UInt8] {
-    var start = 0
-    var end = bytes.count
-    while start < end, bytes[start] == 0x20 || bytes[start] == 0x09 || bytes[start] == 0x0D { start += 1 }
-    while end > start, bytes[end - 1] == 0x20 || bytes[end - 1] == 0x09 || bytes[end - 1] == 0x0D { end -= 1 }
-    return start == 0 && end == bytes.count ? bytes : Array(bytes[start..<end])
-  }
-
-  /// Polish letters (both cases) to their plain lower-case ASCII letter.
-  private static let polish: [UInt32: UInt8] = {
-    var table: [UInt32: UInt8] = [:]
-    for (letters, plain) in [
-      ("ąĄ", "a"), ("ćĆ", "c"), ("ęĘ", "e"), ("łŁ", "l"), ("ńŃ", "n"), ("óÓ", "o"), ("śŚ", "s"), ("źŹżŻ", "z"),
-    ] {
-      for scalar in letters.unicodeScalars { table[scalar.value] = UInt8(ascii: plain.unicodeScalars.first!) }
+  private mutating func fold(_ range: Range<Int>) {
+    var index = range.lowerBound
+    while index < range.upperBound {
+      let byte = text[index]
+      if byte < 0x80 {
+        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
+          folded.append(byte + 32)
+        } else if byte != UInt8(ascii: "*") {
+          folded.append(byte)
+        }
+      } else if index + 1 < range.upperBound, let plain = Self.polish(byte, text[index + 1]) {
+        folded.append(plain)
+        index += 1
+      } else {
+        folded.append(byte)
+      }
+      index += 1
     }
-    table[0xA0] = 0x20  // no-break space
-    return table
-  }()
+  }
+
+  /// The plain lower-case letter of a Polish letter's two UTF-8 bytes (either case); a space for a no-break space.
+  private static func polish(_ first: UInt8, _ second: UInt8) -> UInt8? {
+    switch (first, second) {
+    case (0xC2, 0xA0): 0x20
+    case (0xC3, 0xB3), (0xC3, 0x93): UInt8(ascii: "o")
+    case (0xC4, 0x84), (0xC4, 0x85): UInt8(ascii: "a")
+    case (0xC4, 0x86), (0xC4, 0x87): UInt8(ascii: "c")
+    case (0xC4, 0x98), (0xC4, 0x99): UInt8(ascii: "e")
+    case (0xC5, 0x81), (0xC5, 0x82): UInt8(ascii: "l")
+    case (0xC5, 0x83), (0xC5, 0x84): UInt8(ascii: "n")
+    case (0xC5, 0x9A), (0xC5, 0x9B): UInt8(ascii: "s")
+    case (0xC5, 0xB9), (0xC5, 0xBA), (0xC5, 0xBB), (0xC5, 0xBC): UInt8(ascii: "z")
+    default: nil
+    }
+  }
+
+  private static func isTrimmed(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
+
+  var count: Int { ranges.count }
+
+  /// The folded line.
+  subscript(_ index: Int) -> ArraySlice<UInt8> { folded[ranges[index].folded] }
+
+  /// The line as written.
+  func original(_ index: Int) -> UnsafeBufferPointer<UInt8>.SubSequence { text[ranges[index].original] }
+
+  /// Whether the line as written holds nothing but whitespace.
+  func isBlank(_ index: Int) -> Bool {
+    let line = original(index)
+    if line.allSatisfy({ $0 == 0x20 || (0x09...0x0D).contains($0) }) { return true }
+    return line.contains { $0 >= 0x80 } && String(decoding: line, as: UTF8.self).allSatisfy(\.isWhitespace)
+  }
+
+  static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    var view = bytes
+    while let first = view.first, isTrimmed(first) { view.removeFirst() }
+    while let last = view.last, isTrimmed(last) { view.removeLast() }
+    return view
+  }
 }
 
 extension Array where Element == UInt8 {
