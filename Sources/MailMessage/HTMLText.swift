@@ -12,13 +12,26 @@ import Foundation
 public enum HTMLText {
   public static func plainText(_ html: String, stopAtQuote: Bool = false) -> String {
     var converter = Converter(html: Array(html.utf8), stopAtQuote: stopAtQuote)
-    return converter.run()
+    converter.run()
+    return Converter.tidy(converter.output[...])
+  }
+
+  /// Both texts in one pass: all of it, and what comes before the quoted history
+  /// (`plainText(html)` and `plainText(html, stopAtQuote: true)`).
+  static func plainTextAndNewText(_ html: String) -> (text: String, beforeQuote: String) {
+    var converter = Converter(html: Array(html.utf8), stopAtQuote: false)
+    converter.run()
+    let text = Converter.tidy(converter.output[...])
+    guard let quoteStart = converter.quoteStart else { return (text, text) }
+    return (text, Converter.tidy(converter.output[..<quoteStart]))
   }
 
   private struct Converter {
     let html: [UInt8]
     let stopAtQuote: Bool
     var output: [UInt8] = []
+    /// Where in `output` the quoted history began, if it did.
+    var quoteStart: Int?
     var index = 0
     var pendingSpace = false
     var preDepth = 0
@@ -30,7 +43,7 @@ public enum HTMLText {
       output.reserveCapacity(html.count / 2)
     }
 
-    mutating func run() -> String {
+    mutating func run() {
       scan: while index < html.count {
         let byte = html[index]
         switch byte {
@@ -50,7 +63,6 @@ public enum HTMLText {
           index += 1
         }
       }
-      return Self.tidy(String(decoding: output, as: UTF8.self))
     }
 
     private mutating func emitText(_ byte: UInt8) {
@@ -110,17 +122,20 @@ public enum HTMLText {
         }
         cursor += 1
       }
-      let attributes = String(decoding: html[attributesStart..<min(cursor, html.count)], as: UTF8.self).lowercased()
+      let attributes = html[attributesStart..<min(cursor, html.count)]
       index = min(cursor + 1, html.count)
 
       if closing {
         closeTag(name)
         return true
       }
-      if stopAtQuote, Self.startsQuote(name: name, attributes: attributes) { return false }
+      if quoteStart == nil, Self.startsQuote(name: name, attributes: attributes) {
+        if stopAtQuote { return false }
+        quoteStart = output.count
+      }
       switch name {
       case "script", "style", "head", "title", "noscript", "template", "xml":
-        if !attributes.hasSuffix("/") { skipElement(name) }
+        if attributes.last != UInt8(ascii: "/") { skipElement(name) }
       case "br":
         newline()
       case "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "section", "article",
@@ -151,6 +166,7 @@ public enum HTMLText {
       case "td", "th":
         if let last = output.last, last != 0x0A { pendingSpace = true }
       case "img":
+        let attributes = String(decoding: attributes, as: UTF8.self).lowercased()
         if let alt = Self.attribute("alt", in: attributes), !alt.isEmpty, !alt.hasPrefix("cid:") { emit("[\(alt)]") }
       default:
         break
@@ -245,27 +261,75 @@ public enum HTMLText {
     }
 
     /// Collapses spaces around line breaks and runs of blank lines.
-    static func tidy(_ text: String) -> String {
-      var lines: [Substring] = []
-      for line in text.split(separator: "\n", omittingEmptySubsequences: false) {
-        var trimmed = line
-        while trimmed.first == " " || trimmed.first == "\u{A0}" { trimmed.removeFirst() }
-        while trimmed.last == " " || trimmed.last == "\u{A0}" { trimmed.removeLast() }
-        if trimmed.isEmpty, lines.last?.isEmpty ?? true { continue }
-        lines.append(trimmed)
+    /// Spaces (and no-break spaces) trimmed from every line, runs of blank lines made one.
+    static func tidy(_ text: ArraySlice<UInt8>) -> String {
+      var output: [UInt8] = []
+      output.reserveCapacity(text.count)
+      var lastWasBlank = true  // no blank line at the start
+      var lineStart = text.startIndex
+      while lineStart <= text.endIndex {
+        let lineEnd = text[lineStart...].firstIndex(of: 0x0A) ?? text.endIndex
+        var start = lineStart
+        var end = lineEnd
+        while true {
+          if start < end, text[start] == 0x20 {
+            start += 1
+          } else if start + 1 < end, text[start] == 0xC2, text[start + 1] == 0xA0 {
+            start += 2
+          } else {
+            break
+          }
+        }
+        while true {
+          if end > start, text[end - 1] == 0x20 {
+            end -= 1
+          } else if end - 1 > start, text[end - 2] == 0xC2, text[end - 1] == 0xA0 {
+            end -= 2
+          } else {
+            break
+          }
+        }
+        let isBlank = start == end
+        if !(isBlank && lastWasBlank) {
+          output.append(contentsOf: text[start..<end])
+          output.append(0x0A)
+        }
+        lastWasBlank = isBlank
+        lineStart = lineEnd + 1
       }
-      while lines.last?.isEmpty == true { lines.removeLast() }
-      return lines.joined(separator: "\n")
+      // No line break and no blank lines at the end.
+      while output.last == 0x0A { output.removeLast() }
+      return String(decoding: output, as: UTF8.self)
     }
 
-    static func startsQuote(name: String, attributes: String) -> Bool {
+    static let quoteMarkers = [
+      "gmail_quote", "gmail_signature", "moz-cite-prefix", "yahoo_quoted", "divrplyfwdmsg", "appendonsend",
+      "outlookmessageheader", "stopspelling", "border-top:solid #e1e1e1", "border-top: solid #e1e1e1",
+      "border-top:solid #b5c4df", "border-top: solid #b5c4df",
+    ].map { Array($0.utf8) }
+
+    /// Whether a tag opens the quoted history: a blockquote, or a marker (any case) in its attributes.
+    static func startsQuote(name: String, attributes: ArraySlice<UInt8>) -> Bool {
       if name == "blockquote" { return true }
-      let markers = [
-        "gmail_quote", "gmail_signature", "moz-cite-prefix", "yahoo_quoted", "divrplyfwdmsg", "appendonsend",
-        "outlookmessageheader", "stopspelling", "border-top:solid #e1e1e1", "border-top: solid #e1e1e1",
-        "border-top:solid #b5c4df", "border-top: solid #b5c4df",
-      ]
-      return markers.contains { attributes.contains($0) }
+      guard attributes.count >= 11 else { return false }  // the shortest marker
+      var index = attributes.startIndex
+      while index < attributes.endIndex {
+        let byte = attributes[index] | 0x20
+        if byte == UInt8(ascii: "g") || byte == UInt8(ascii: "m") || byte == UInt8(ascii: "y")
+          || byte == UInt8(ascii: "d") || byte == UInt8(ascii: "a") || byte == UInt8(ascii: "o")
+          || byte == UInt8(ascii: "s") || byte == UInt8(ascii: "b")
+        {
+          for marker in quoteMarkers where marker.count <= attributes.endIndex - index {
+            if zip(marker, attributes[index...]).allSatisfy({ lowercasedASCII($1) == $0 }) { return true }
+          }
+        }
+        index += 1
+      }
+      return false
+    }
+
+    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
+      byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 
     static func attribute(_ name: String, in attributes: String) -> String? {

@@ -457,9 +457,9 @@ private struct BodyText {
   }
 
   private mutating func addHTML(_ part: MIMEPart) {
-    let html = decode(part)
-    textPieces.append(HTMLText.plainText(html))
-    newPieces.append(QuoteStripper.newText(HTMLText.plainText(html, stopAtQuote: true)))
+    let (text, beforeQuote) = HTMLText.plainTextAndNewText(decode(part))
+    textPieces.append(text)
+    newPieces.append(QuoteStripper.newText(beforeQuote))
   }
 }
 
