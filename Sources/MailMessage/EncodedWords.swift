@@ -8,76 +8,98 @@ public enum EncodedWords {
   /// multibyte character split across two words comes out whole.
   public static func decode(_ value: String) -> String {
     guard value.utf8.containsBytes("=?") else { return value }
-    var output = ""
-    var pending: (charset: String, bytes: [UInt8])?
-    var gap = ""  // whitespace seen since the last encoded word
-    var rest = Substring(value)
+    var value = value
+    return value.withUTF8 { String(decoding: decode(utf8: $0), as: UTF8.self) }
+  }
+
+  /// The decoding over UTF-8 bytes: text outside encoded words is copied as it is.
+  private static func decode(utf8 input: UnsafeBufferPointer<UInt8>) -> [UInt8] {
+    var output: [UInt8] = []
+    output.reserveCapacity(input.count)
+    var pending: (charset: Slice<UnsafeBufferPointer<UInt8>>, bytes: [UInt8])?
+    var gap = 0  // blanks seen since the last encoded word, not yet copied
+    var index = 0
 
     func flush() {
       if let run = pending {
-        output += Charset.decode(run.bytes, charset: run.charset)
+        output += Charset.decode(run.bytes, charset: String(decoding: run.charset, as: UTF8.self)).utf8
         pending = nil
       }
     }
 
-    while !rest.isEmpty {
-      if rest.hasPrefix("=?"), let (word, after) = parseWord(rest) {
-        if let run = pending, run.charset.lowercased() == word.charset.lowercased() {
-          pending = (run.charset, run.bytes + word.bytes)
+    while index < input.count {
+      if input[index] == UInt8(ascii: "="), let (charset, bytes, after) = parseWord(input, at: index) {
+        if let run = pending, equalIgnoringCase(run.charset, charset) {
+          pending!.bytes += bytes
         } else {
           flush()
-          pending = word
+          pending = (charset, bytes)
         }
-        gap = ""
-        rest = after
+        gap = 0
+        index = after
         continue
       }
-      let character = rest.removeFirst()
-      if character == " " || character == "\t", pending != nil {
-        gap.append(character)
+      let byte = input[index]
+      index += 1
+      if byte == 0x20 || byte == 0x09, pending != nil {
+        gap += 1
         continue
       }
       flush()
-      output += gap
-      gap = ""
-      output.append(character)
+      output += input[(index - 1 - gap)..<(index - 1)]
+      gap = 0
+      output.append(byte)
     }
     flush()
-    return output + gap
+    output += input[(input.count - gap)...]
+    return output
   }
 
-  /// One `=?charset?enc?text?=` at the start of `text`, decoded to bytes.
-  private static func parseWord(_ text: Substring) -> ((charset: String, bytes: [UInt8]), Substring)? {
-    let parts = text.dropFirst(2)
-    guard let charsetEnd = parts.firstIndex(of: "?") else { return nil }
-    var charset = String(parts[..<charsetEnd])
-    if let star = charset.firstIndex(of: "*") { charset = String(charset[..<star]) }  // RFC 2231 language
-    let afterCharset = parts[parts.index(after: charsetEnd)...]
-    guard let encoding = afterCharset.first, afterCharset.dropFirst().first == "?" else { return nil }
-    let payloadStart = afterCharset.dropFirst(2)
-    var cursor = payloadStart.startIndex
-    var payloadEnd: Substring.Index?
-    while cursor < payloadStart.endIndex {
-      let next = payloadStart.index(after: cursor)
-      if payloadStart[cursor] == "?", next < payloadStart.endIndex, payloadStart[next] == "=" {
+  private static func equalIgnoringCase(
+    _ lhs: Slice<UnsafeBufferPointer<UInt8>>, _ rhs: Slice<UnsafeBufferPointer<UInt8>>
+  ) -> Bool {
+    lhs.count == rhs.count
+      && zip(lhs, rhs).allSatisfy { a, b in
+        a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
+      }
+  }
+
+  /// One `=?charset?enc?text?=` at `start`: its charset, its decoded bytes, and where it ends.
+  private static func parseWord(
+    _ input: UnsafeBufferPointer<UInt8>, at start: Int
+  ) -> (Slice<UnsafeBufferPointer<UInt8>>, [UInt8], Int)? {
+    guard start + 1 < input.count, input[start + 1] == UInt8(ascii: "?") else { return nil }
+    let charsetStart = start + 2
+    guard let charsetEnd = input[charsetStart...].firstIndex(of: UInt8(ascii: "?")) else { return nil }
+    var charset = input[charsetStart..<charsetEnd]
+    // RFC 2231 allows a language after the charset: "utf-8*pl".
+    if let star = charset.firstIndex(of: UInt8(ascii: "*")) { charset = input[charsetStart..<star] }
+    let encodingIndex = charsetEnd + 1
+    guard encodingIndex + 1 < input.count, input[encodingIndex + 1] == UInt8(ascii: "?") else { return nil }
+    let encoding = input[encodingIndex]
+    let payloadStart = encodingIndex + 2
+    var cursor = payloadStart
+    var payloadEnd: Int?
+    while cursor + 1 < input.count {
+      if input[cursor] == UInt8(ascii: "?"), input[cursor + 1] == UInt8(ascii: "=") {
         payloadEnd = cursor
         break
       }
-      cursor = next
+      cursor += 1
     }
     guard let payloadEnd else { return nil }
-    let payload = payloadStart[..<payloadEnd]
-    guard !charset.isEmpty, !payload.contains(Character(" ")) else { return nil }
+    let payload = input[payloadStart..<payloadEnd]
+    guard !charset.isEmpty, !payload.contains(0x20) else { return nil }
     let bytes: [UInt8]
     switch encoding {
-    case "B", "b":
-      bytes = TransferEncoding.decodeBase64(Array(payload.utf8))
-    case "Q", "q":
-      bytes = TransferEncoding.decodeQuotedPrintable(payload.utf8.map { $0 == UInt8(ascii: "_") ? 0x20 : $0 })
+    case UInt8(ascii: "B"), UInt8(ascii: "b"):
+      bytes = TransferEncoding.decodeBase64(payload)
+    case UInt8(ascii: "Q"), UInt8(ascii: "q"):
+      bytes = TransferEncoding.decodeQuotedPrintable(payload.lazy.map { $0 == UInt8(ascii: "_") ? 0x20 : $0 })
     default:
       return nil
     }
-    return ((charset, bytes), payloadStart[payloadStart.index(payloadEnd, offsetBy: 2)...])
+    return (charset, bytes, payloadEnd + 2)
   }
 
   /// Encodes a header text as encoded words when it needs it (non-ASCII or

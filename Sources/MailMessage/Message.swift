@@ -164,7 +164,7 @@ extension MIMEPart {
 /// A parsed email message: decoded headers, the readable text, the new text
 /// of a reply, and the attachments.
 public struct Message: Sendable, Equatable {
-  public var root: MIMEPart
+  public private(set) var root: MIMEPart
   /// What the parser had to skip, cut or guess, for the log.
   public var warnings: [String]
   /// The readable text: text/plain unless it is an empty stub, else the HTML
@@ -175,6 +175,8 @@ public struct Message: Sendable, Equatable {
   public private(set) var attachments: [Attachment]
   /// Whether a text part's declared charset was wrong and another was used.
   public private(set) var charsetRecovered: Bool
+  /// The subject decoded, on one line (`headers.text("Subject")`).
+  public let subject: String?
 
   public var headers: Headers { root.headers }
 
@@ -196,9 +198,11 @@ public struct Message: Sendable, Equatable {
     charsetRecovered = body.recovered
     // Line breaks smuggled into a subject through an encoded word are a
     // header-injection attempt: the subject is shown as one line, and staff hear of it.
-    if let subject = root.headers["Subject"], EncodedWords.decode(subject).contains(where: \.isNewline) {
+    let subject = root.headers["Subject"].map(EncodedWords.decode)
+    if let subject, subject.contains(where: \.isNewline) {
       warnings.append("the subject contains encoded line breaks; they are shown as spaces")
     }
+    self.subject = subject.map { Headers.oneLine($0).trimmingWhitespace() }
     self.warnings = warnings + body.warnings
   }
 
@@ -208,7 +212,6 @@ public struct Message: Sendable, Equatable {
 
   // MARK: Header accessors
 
-  public var subject: String? { headers.text("Subject") }
   public var from: MailAddress? { headers.field("From").flatMap { MailAddress.parseList(bytes: $0.valueBytes).first } }
   public var replyTo: [MailAddress] {
     headers.field("Reply-To").map { MailAddress.parseList(bytes: $0.valueBytes) } ?? []

@@ -108,6 +108,9 @@ struct ReadableTextTests {
         == "Dzień dobry, program nie zapisuje dokumentu MM.\n\n> cytat, który się zawija\n-- \nJan")
     #expect(FlowedText.unflow("prze \r\nsłanie", deleteSpace: true) == "przesłanie")
     #expect(FlowedText.unflow(" From the start", deleteSpace: false) == "From the start")
+    // A change of quote depth ends a paragraph even after a soft line; the last line break stays.
+    #expect(FlowedText.unflow(">> stary \n> nowszy\n", deleteSpace: false) == ">> stary \n> nowszy\n")
+    #expect(FlowedText.unflow("a \nb \n", deleteSpace: true) == "ab")
   }
 
   @Test(

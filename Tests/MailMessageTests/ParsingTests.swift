@@ -74,6 +74,17 @@ struct ParsingTests {
       ("=?iso-8859-2?Q?=A3=F3d=BC?=", "Łódź"),
       ("=?unknown-charset?Q?abc?=", "abc"),
       ("not =?encoded", "not =?encoded"),
+      // Blanks after an encoded word stay when plain text follows, and at the end.
+      ("=?UTF-8?Q?Zg=C5=82oszenie?= nr 12", "Zgłoszenie nr 12"),
+      ("=?UTF-8?Q?Zg=C5=82oszenie?=  ", "Zgłoszenie  "),
+      // Adjacent words in different charsets are decoded each in its own; case of the charset does not matter.
+      ("=?UTF-8?Q?=C5=81?= =?iso-8859-2?Q?=F3d=BC?=", "Łódź"),
+      ("=?utf-8?q?Zg=C5?=\t=?UTF-8?Q?=82oszenie?=", "Zgłoszenie"),
+      ("=?UTF-8*pl?Q?J=C4=99zyk?=", "Język"),
+      // Not encoded words: unknown encoding, a space inside, no end.
+      ("=?UTF-8?X?abc?=", "=?UTF-8?X?abc?="),
+      ("=?UTF-8?Q?a b?=", "=?UTF-8?Q?a b?="),
+      ("=?UTF-8?Q?abc", "=?UTF-8?Q?abc"),
     ])
   func encodedWords(raw: String, decoded: String) {
     #expect(EncodedWords.decode(raw) == decoded)
@@ -93,6 +104,12 @@ struct ParsingTests {
       ("=?UTF-8?Q?=C5=81ukasz?= <l@x.pl>", [MailAddress(name: "Łukasz", address: "l@x.pl")]),
       ("Zarząd: a@x.pl, b@x.pl;", [MailAddress(address: "a@x.pl"), MailAddress(address: "b@x.pl")]),
       ("undisclosed-recipients:;", []),
+      ("\"Jan \\\"Szef\\\" K.\" <jan@firma.pl>", [MailAddress(name: "Jan \"Szef\" K.", address: "jan@firma.pl")]),
+      ("Jan (dział IT) Kowalski <jan@firma.pl>", [MailAddress(name: "Jan  Kowalski", address: "jan@firma.pl")]),
+      ("<@relay.pl:jan@firma.pl>", [MailAddress(address: "jan@firma.pl")]),
+      ("Zażółć Gęślą <zg@firma.pl>", [MailAddress(name: "Zażółć Gęślą", address: "zg@firma.pl")]),
+      ("\u{A0}jan@firma.pl\u{A0}(Jan)", [MailAddress(name: "Jan", address: "jan@firma.pl")]),
+      ("Jan Kowalski", []),
     ])
   func addresses(raw: String, expected: [MailAddress]) {
     #expect(MailAddress.parseList(raw) == expected)
