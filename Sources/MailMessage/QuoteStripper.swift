@@ -19,12 +19,13 @@ public enum QuoteStripper {
   }
 
   private static func newText(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
-    let lines = FoldedLines(bytes)
+    var lines = FoldedLines(bytes)
     let count = lines.count
     var end = count
     var index = 0
     var hasContentBefore = false
     search: while index < count {
+      lines.fold(through: index + 5)  // the checks look at most five lines ahead
       let line = lines[index]
       if line.isEmpty || line.first == UInt8(ascii: ">") {
         index += 1
@@ -181,54 +182,62 @@ public enum QuoteStripper {
 /// The lines of a text folded for matching, in one buffer: lower case,
 /// Polish letters without their marks (ł as l), no-break spaces as spaces,
 /// trimmed, Outlook's `*bold*` asterisks removed. Other non-ASCII characters
-/// stay as their UTF-8 bytes. The original lines stay reachable for the output.
+/// stay as their UTF-8 bytes. Lines are folded as the search reaches them
+/// (`fold(through:)`), so the quoted history after a cut point costs only
+/// the search for its line ends. The original lines stay reachable for the output.
 struct FoldedLines {
   private let text: UnsafeBufferPointer<UInt8>
-  private var folded: [UInt8] = []
-  /// Per line: the original range (line end and the CR before it excluded) and the folded, trimmed range.
-  private var ranges: [(original: Range<Int>, folded: Range<Int>)] = []
+  /// The original lines (line end and the CR before it excluded).
+  private var originals: [Range<Int>] = []
+  /// The folded, trimmed lines, for the first `folds.count` lines.
+  private var folds: [Range<Int>] = []
+  private var folded: [UInt8]
 
   init(_ text: UnsafeBufferPointer<UInt8>) {
     self.text = text
-    folded.reserveCapacity(text.count)
+    folded = [UInt8](repeating: 0, count: text.count)
     var lineStart = 0
-    var index = 0
-    while index <= text.count {
-      guard index == text.count || text[index] == 0x0A else {
-        index += 1
-        continue
-      }
-      var lineEnd = index
-      if index < text.count, lineEnd > lineStart, text[lineEnd - 1] == 0x0D { lineEnd -= 1 }
-      let foldedStart = folded.count
-      fold(lineStart..<lineEnd)
-      var start = foldedStart
-      var end = folded.count
-      while start < end, Self.isTrimmed(folded[start]) { start += 1 }
-      while end > start, Self.isTrimmed(folded[end - 1]) { end -= 1 }
-      ranges.append((lineStart..<lineEnd, start..<end))
-      lineStart = index + 1
-      index += 1
+    while let lineEnd = text[lineStart...].firstIndex(of: 0x0A) {
+      originals.append(lineStart..<(lineEnd > lineStart && text[lineEnd - 1] == 0x0D ? lineEnd - 1 : lineEnd))
+      lineStart = lineEnd + 1
     }
+    originals.append(lineStart..<text.count)
   }
 
-  private mutating func fold(_ range: Range<Int>) {
-    var index = range.lowerBound
-    while index < range.upperBound {
-      let byte = text[index]
-      if byte < 0x80 {
-        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") {
-          folded.append(byte + 32)
-        } else if byte != UInt8(ascii: "*") {
-          folded.append(byte)
+  /// Folds the lines up to `index` (or the last line), if not folded yet.
+  mutating func fold(through index: Int) {
+    let last = min(index, originals.count - 1)
+    guard folds.count <= last else { return }
+    var written = folds.last?.upperBound ?? 0
+    folded.withUnsafeMutableBufferPointer { output in
+      for line in folds.count...last {
+        let start = written
+        var position = originals[line].lowerBound
+        let end = originals[line].upperBound
+        while position < end {
+          let byte = text[position]
+          if byte < 0x80 {
+            if byte != UInt8(ascii: "*") {
+              output[written] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+              written += 1
+            }
+          } else if position + 1 < end, let plain = Self.polish(byte, text[position + 1]) {
+            output[written] = plain
+            written += 1
+            position += 1
+          } else {
+            output[written] = byte
+            written += 1
+          }
+          position += 1
         }
-      } else if index + 1 < range.upperBound, let plain = Self.polish(byte, text[index + 1]) {
-        folded.append(plain)
-        index += 1
-      } else {
-        folded.append(byte)
+        var trimmedStart = start
+        var trimmedEnd = written
+        while trimmedStart < trimmedEnd, Self.isTrimmed(output[trimmedStart]) { trimmedStart += 1 }
+        while trimmedEnd > trimmedStart, Self.isTrimmed(output[trimmedEnd - 1]) { trimmedEnd -= 1 }
+        folds.append(trimmedStart..<trimmedEnd)
+        written = max(trimmedEnd, start)
       }
-      index += 1
     }
   }
 
@@ -250,13 +259,13 @@ struct FoldedLines {
 
   private static func isTrimmed(_ byte: UInt8) -> Bool { byte == 0x20 || byte == 0x09 || byte == 0x0D }
 
-  var count: Int { ranges.count }
+  var count: Int { originals.count }
 
-  /// The folded line.
-  subscript(_ index: Int) -> ArraySlice<UInt8> { folded[ranges[index].folded] }
+  /// The folded line; it must have been folded (`fold(through:)`).
+  subscript(_ index: Int) -> ArraySlice<UInt8> { folded[folds[index]] }
 
   /// The line as written.
-  func original(_ index: Int) -> UnsafeBufferPointer<UInt8>.SubSequence { text[ranges[index].original] }
+  func original(_ index: Int) -> UnsafeBufferPointer<UInt8>.SubSequence { text[originals[index]] }
 
   /// Whether the line as written holds nothing but whitespace.
   func isBlank(_ index: Int) -> Bool {
