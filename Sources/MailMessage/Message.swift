@@ -129,7 +129,7 @@ public struct MIMEPart: Sendable, Equatable {
     var bytes = decodedBody(damaged: &damaged)
     if !(charset?.lowercased().hasPrefix("utf-16") ?? false) {
       // Line ends as "\n", no NUL: the same bytes in every ASCII-compatible charset.
-      bytes = Self.normalizingLineEnds(bytes)
+      Self.normalizeLineEnds(&bytes)
     }
     var (text, recovered) = Charset.decodeRecovering(bytes, declared: charset)
     let type = contentType
@@ -141,23 +141,27 @@ public struct MIMEPart: Sendable, Equatable {
 }
 
 extension MIMEPart {
-  /// CRLF and lone CR become LF; NUL bytes are dropped.
-  static func normalizingLineEnds(_ bytes: [UInt8]) -> [UInt8] {
-    guard bytes.contains(where: { $0 == 0x0D || $0 == 0 }) else { return bytes }
-    var output: [UInt8] = []
-    output.reserveCapacity(bytes.count)
-    var index = 0
-    while index < bytes.count {
-      let byte = bytes[index]
-      if byte == 0x0D {
-        output.append(0x0A)
-        if index + 1 < bytes.count, bytes[index + 1] == 0x0A { index += 1 }
-      } else if byte != 0 {
-        output.append(byte)
+  /// CRLF and lone CR become LF; NUL bytes are dropped. In place: the text only gets shorter.
+  static func normalizeLineEnds(_ bytes: inout [UInt8]) {
+    guard let first = bytes.firstIndex(where: { $0 == 0x0D || $0 == 0 }) else { return }
+    let count = bytes.withUnsafeMutableBufferPointer { buffer in
+      var written = first
+      var index = first
+      while index < buffer.count {
+        let byte = buffer[index]
+        if byte == 0x0D {
+          buffer[written] = 0x0A
+          written += 1
+          if index + 1 < buffer.count, buffer[index + 1] == 0x0A { index += 1 }
+        } else if byte != 0 {
+          buffer[written] = byte
+          written += 1
+        }
+        index += 1
       }
-      index += 1
+      return written
     }
-    return output
+    bytes.removeLast(bytes.count - count)
   }
 }
 
@@ -380,8 +384,8 @@ private struct BodyText {
   var recovered = false
   var warnings: [String] = []
 
-  var text: String { textPieces.joined(separator: "\n\n") }
-  var newText: String { newPieces.joined(separator: "\n\n") }
+  var text: String { textPieces.count == 1 ? textPieces[0] : textPieces.joined(separator: "\n\n") }
+  var newText: String { newPieces.count == 1 ? newPieces[0] : newPieces.joined(separator: "\n\n") }
 
   mutating func collect(_ root: MIMEPart) {
     collectAttachments(root)
@@ -468,6 +472,7 @@ private struct BodyText {
 
 extension String {
   fileprivate func trimmingTrailingWhitespace() -> String {
+    guard let last = utf8.last, last < 0x80 ? HeaderField.isBlank(last) : true else { return self }
     var view = Substring(self)
     while let last = view.last, last.isWhitespace { view.removeLast() }
     return String(view)

@@ -137,23 +137,30 @@ public enum QuoteStripper {
     guard line.count >= 2 else { return false }
     var index = line.startIndex
     while index + 1 < line.endIndex {
-      let pair = Int(line[index]) << 8 | Int(line[index + 1])
-      if footerPairs[pair >> 6] & (1 << UInt64(pair & 63)) != 0 {
+      let group = footerPairs[Int(line[index]) << 8 | Int(line[index + 1])]
+      if group != 0 {
         let rest = line[index...]
-        if footerMarkers.contains(where: { rest.starts(with: $0) }) { return true }
+        if footerGroups[Int(group) - 1].contains(where: { rest.starts(with: $0) }) { return true }
       }
       index += 1
     }
     return false
   }
 
-  private static let footerPairs: [UInt64] = {
-    var table = [UInt64](repeating: 0, count: 1024)
+  /// The markers grouped by their first two bytes, and for every pair of
+  /// bytes the number of its group (0: no marker starts so).
+  private static let (footerPairs, footerGroups): ([UInt8], [[[UInt8]]]) = {
+    var pairs = [UInt8](repeating: 0, count: 1 << 16)
+    var groups: [[[UInt8]]] = []
     for marker in footerMarkers {
       let pair = Int(marker[0]) << 8 | Int(marker[1])
-      table[pair >> 6] |= 1 << UInt64(pair & 63)
+      if pairs[pair] == 0 {
+        groups.append([])
+        pairs[pair] = UInt8(groups.count)
+      }
+      groups[Int(pairs[pair]) - 1].append(marker)
     }
-    return table
+    return (pairs, groups)
   }()
 
   /// "Pozdrawiam," and the like on a line of its own.
