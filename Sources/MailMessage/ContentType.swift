@@ -78,21 +78,23 @@ public struct HeaderParameters: Sendable, Equatable {
       self.init(parsing: String(decoding: bytes, as: UTF8.self))
       return
     }
-    var segments: [ArraySlice<UInt8>] = []
+    // Segments end at semicolons outside quoted strings; the first is the value.
+    var value: String?
+    var parameters: [String: String] = [:]
     var inQuotes = false
     var start = bytes.startIndex
-    for index in bytes.indices {
-      switch bytes[index] {
-      case UInt8(ascii: "\""): inQuotes.toggle()
-      case UInt8(ascii: ";") where !inQuotes:
-        segments.append(bytes[start..<index])
-        start = index + 1
-      default: break
+    for index in bytes.startIndex...bytes.endIndex {
+      if index < bytes.endIndex {
+        let byte = bytes[index]
+        if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
+        guard byte == UInt8(ascii: ";"), !inQuotes else { continue }
       }
-    }
-    segments.append(bytes[start...])
-    var parameters: [String: String] = [:]
-    for segment in segments.dropFirst() {
+      let segment = bytes[start..<index]
+      start = index + 1
+      guard value != nil else {
+        value = Self.lowercased(HeaderField.trimmedASCII(segment))
+        continue
+      }
       guard let equals = segment.firstIndex(of: UInt8(ascii: "=")) else { continue }
       let name = Self.lowercased(HeaderField.trimmedASCII(segment[..<equals]))
       var raw = HeaderField.trimmedASCII(segment[(equals + 1)...])
@@ -102,7 +104,7 @@ public struct HeaderParameters: Sendable, Equatable {
       guard !name.isEmpty, parameters[name] == nil else { continue }
       parameters[name] = String(decoding: raw, as: UTF8.self)
     }
-    self.init(value: Self.lowercased(HeaderField.trimmedASCII(segments[0])), parameters: parameters)
+    self.init(value: value ?? "", parameters: parameters)
   }
 
   private static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {

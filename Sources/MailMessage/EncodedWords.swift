@@ -29,7 +29,7 @@ public enum EncodedWords {
 
     while index < input.count {
       if input[index] == UInt8(ascii: "="), let (charset, bytes, after) = parseWord(input, at: index) {
-        if let run = pending, equalIgnoringCase(run.charset, charset) {
+        if let run = pending, run.charset.equalsIgnoringASCIICase(charset) {
           pending!.bytes += bytes
         } else {
           flush()
@@ -53,15 +53,6 @@ public enum EncodedWords {
     flush()
     output += input[(input.count - gap)...]
     return output
-  }
-
-  private static func equalIgnoringCase(
-    _ lhs: Slice<UnsafeBufferPointer<UInt8>>, _ rhs: Slice<UnsafeBufferPointer<UInt8>>
-  ) -> Bool {
-    lhs.count == rhs.count
-      && zip(lhs, rhs).allSatisfy { a, b in
-        a == b || (a | 0x20 == b | 0x20 && (a | 0x20) >= UInt8(ascii: "a") && (a | 0x20) <= UInt8(ascii: "z"))
-      }
   }
 
   /// One `=?charset?enc?text?=` at `start`: its charset, its decoded bytes, and where it ends.

@@ -61,11 +61,7 @@ public struct HeaderField: Sendable, Equatable {
 
   /// Whether the name is `name`, ignoring ASCII case.
   func hasName(_ name: String) -> Bool {
-    guard nameBytes.count == name.utf8.count else { return false }
-    return zip(nameBytes, name.utf8).allSatisfy { mine, theirs in
-      mine == theirs
-        || (mine | 0x20 == theirs | 0x20 && (mine | 0x20) >= UInt8(ascii: "a") && (mine | 0x20) <= UInt8(ascii: "z"))
-    }
+    nameBytes.equalsIgnoringASCIICase(name.utf8)
   }
 
   public static func == (lhs: HeaderField, rhs: HeaderField) -> Bool {
@@ -252,5 +248,16 @@ extension String.UTF8View {
       index = self.index(after: found)
     }
     return false
+  }
+}
+
+extension Collection<UInt8> {
+  /// Whether both hold the same bytes, ASCII letters compared without case.
+  func equalsIgnoringASCIICase(_ other: some Collection<UInt8>) -> Bool {
+    guard count == other.count else { return false }
+    return zip(self, other).allSatisfy { mine, theirs in
+      mine == theirs
+        || (mine | 0x20 == theirs | 0x20 && (mine | 0x20) >= UInt8(ascii: "a") && (mine | 0x20) <= UInt8(ascii: "z"))
+    }
   }
 }

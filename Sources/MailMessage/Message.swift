@@ -76,8 +76,14 @@ public struct MIMEPart: Sendable, Equatable {
     return type.type != "text" && type.type != "multipart"
   }
 
-  private var transferEncoding: String {
-    headers["Content-Transfer-Encoding"]?.trimmingWhitespace().lowercased() ?? "7bit"
+  fileprivate enum Coding { case quotedPrintable, base64, identity }
+
+  /// The Content-Transfer-Encoding that needs undoing (7bit, 8bit, binary and unknown ones need none).
+  fileprivate var transferEncoding: Coding {
+    guard let value = headers.field("Content-Transfer-Encoding")?.valueBytes else { return .identity }
+    if value.equalsIgnoringASCIICase("quoted-printable".utf8) { return .quotedPrintable }
+    if value.equalsIgnoringASCIICase("base64".utf8) { return .base64 }
+    return .identity
   }
 
   /// The body with its transfer encoding undone.
@@ -89,16 +95,16 @@ public struct MIMEPart: Sendable, Equatable {
   /// The body decoded; `damaged` tells whether the encoding was broken (and repaired as well as possible).
   func decodedBody(damaged: inout Bool) -> [UInt8] {
     switch transferEncoding {
-    case "quoted-printable": TransferEncoding.decodeQuotedPrintable(rawBody, damaged: &damaged)
-    case "base64": TransferEncoding.decodeBase64(rawBody, damaged: &damaged)
-    default: Array(rawBody)
+    case .quotedPrintable: TransferEncoding.decodeQuotedPrintable(rawBody, damaged: &damaged)
+    case .base64: TransferEncoding.decodeBase64(rawBody, damaged: &damaged)
+    case .identity: Array(rawBody)
     }
   }
 
   /// The decoded size without decoding base64 (four characters are three bytes).
   public var decodedSize: Int {
     switch transferEncoding {
-    case "base64":
+    case .base64:
       // Six bits per base64 character; padding and line breaks carry none.
       let characters = rawBody.reduce(0) { count, byte in
         switch byte {
@@ -109,8 +115,8 @@ public struct MIMEPart: Sendable, Equatable {
         }
       }
       return characters * 3 / 4
-    case "quoted-printable": return TransferEncoding.decodeQuotedPrintable(rawBody).count
-    default: return rawBody.count
+    case .quotedPrintable: return TransferEncoding.decodeQuotedPrintable(rawBody).count
+    case .identity: return rawBody.count
     }
   }
 
@@ -325,8 +331,7 @@ public struct Message: Sendable, Equatable {
     if isEmbedded {
       // A forwarded message: parsed as a part of its own (its body may be encoded, rarely).
       let inner =
-        part.headers["Content-Transfer-Encoding"]?.trimmingWhitespace().lowercased() == "base64"
-        ? ArraySlice(part.decodedBody) : body
+        part.transferEncoding == .base64 ? ArraySlice(part.decodedBody) : body
       part.parts = [parsePart(inner, depth: depth + 1, limits: limits, partCount: &partCount, warnings: &warnings)]
       return part
     }

@@ -21,6 +21,19 @@ struct DecodingTests {
   }
 
   @Test(
+    "Content-Type read from bytes agrees with the general parser",
+    arguments: [
+      "text/plain; charset=\"utf-8\"; format=flowed", "multipart/mixed;\tboundary=\"----=_Part_1_2.3\"",
+      "TEXT/HTML; CHARSET=ISO-8859-2", "text/plain; charset=utf-8; charset=iso-8859-2", "text/plain;;",
+      "text/plain; name",
+      "multipart/alternative; boundary=\"a;b\"; x=1", "", "; charset=utf-8", "text/plain; =x; charset = \"\"",
+      "application/pdf; name=\"=?UTF-8?Q?Cennik_us=C5=82ug.pdf?=\"", "text/plain; charset*=utf-8''x",
+    ])
+  func contentTypeFromBytes(value: String) {
+    #expect(HeaderParameters(parsing: Array(value.utf8)[...]) == HeaderParameters(parsing: value))
+  }
+
+  @Test(
     "dates in the forms clients really send",
     arguments: [
       ("Wed, 25 Nov 2026 10:00:00 +0100", "2026-11-25T09:00:00Z"),
