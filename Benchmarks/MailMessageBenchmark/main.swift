@@ -3,6 +3,7 @@
 //
 //   swift build -c release --product mailmessage-benchmark
 //   .build/release/mailmessage-benchmark [FOLDER...] [--seconds N]   (N: the whole run, both measurements)
+//   .build/release/mailmessage-benchmark --slowest 20                  (the mails with the lowest MB/s)
 //
 // Prints messages/s and MB/s for both and their ratio. Figures go to BENCHMARKS.md.
 import Foundation
@@ -92,10 +93,13 @@ struct Benchmark {
 
 var folders: [String] = []
 var seconds = 3.0
+var slowest = 0
 var arguments = CommandLine.arguments.dropFirst()
 while let argument = arguments.popFirst() {
   if argument == "--seconds", let value = arguments.popFirst().flatMap(Double.init) {
     seconds = value
+  } else if argument == "--slowest", let value = arguments.popFirst().flatMap(Int.init) {
+    slowest = value
   } else {
     folders.append(argument)
   }
@@ -103,14 +107,31 @@ while let argument = arguments.popFirst() {
 if folders.isEmpty { folders = ["Tests/MailMessageTests/Fixtures", "scripts/demo-mails", "rules/examples"] }
 
 var corpus: [[UInt8]] = []
+var paths: [String] = []
 for folder in folders {
   guard let walker = FileManager.default.enumerator(atPath: folder) else { continue }
   for case let path as String in walker where path.hasSuffix(".eml") {
-    if let data = FileManager.default.contents(atPath: folder + "/" + path) { corpus.append([UInt8](data)) }
+    if let data = FileManager.default.contents(atPath: folder + "/" + path) {
+      corpus.append([UInt8](data))
+      paths.append(folder + "/" + path)
+    }
   }
 }
 if corpus.isEmpty {
   FileHandle.standardError.write(Data("no .eml files in \(folders.joined(separator: ", "))\n".utf8))
   exit(1)
+}
+if slowest > 0 {
+  // Where the time goes: each mail parsed on its own, the ones with the lowest MB/s first.
+  print("the \(slowest) slowest mails (MB/s, bytes, file):")
+  let rates = corpus.indices.map { index in
+    let single = Benchmark(corpus: [corpus[index]], seconds: 0.05)
+    let result = single.measure { Message(parsing: $0).newText.utf8.count }
+    return (Double(result.rounds * corpus[index].count) / result.elapsed / 1_000_000, index)
+  }
+  for (rate, index) in rates.sorted(by: { $0.0 < $1.0 }).prefix(slowest) {
+    print(String(format: "%8.1f %8d  ", rate, corpus[index].count) + paths[index])
+  }
+  exit(0)
 }
 Benchmark(corpus: corpus, seconds: seconds).run()

@@ -5,20 +5,24 @@ public enum Charset {
   /// The encoding for a MIME charset name (case-insensitive, common aliases
   /// included), or nil when it is not known.
   public static func encoding(named name: String) -> String.Encoding? {
-    let key = name.trimmingWhitespace().lowercased()
-    switch key {
-    case "utf-8", "utf8": return .utf8
-    case "us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us": return .ascii
-    case "iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1": return .isoLatin1
-    case "iso-8859-2", "iso8859-2", "iso_8859-2", "latin2", "l2", "iso-8859-2-i": return .isoLatin2
-    case "windows-1250", "cp1250", "x-cp1250", "win-1250", "windows1250": return .windowsCP1250
-    case "windows-1252", "cp1252", "x-cp1252": return .windowsCP1252
-    case "utf-16": return .utf16
-    case "utf-16le": return .utf16LittleEndian
-    case "utf-16be": return .utf16BigEndian
-    default: return nil
-    }
+    encodings[name] ?? encodings[name.trimmingWhitespace().lowercased()]
   }
+
+  private static let encodings: [String: String.Encoding] = {
+    var table: [String: String.Encoding] = [:]
+    for (names, encoding) in [
+      (["utf-8", "utf8"], String.Encoding.utf8),
+      (["us-ascii", "ascii", "ansi_x3.4-1968", "iso646-us"], .ascii),
+      (["iso-8859-1", "iso8859-1", "iso_8859-1", "latin1", "l1"], .isoLatin1),
+      (["iso-8859-2", "iso8859-2", "iso_8859-2", "latin2", "l2", "iso-8859-2-i"], .isoLatin2),
+      (["windows-1250", "cp1250", "x-cp1250", "win-1250", "windows1250"], .windowsCP1250),
+      (["windows-1252", "cp1252", "x-cp1252"], .windowsCP1252),
+      (["utf-16"], .utf16), (["utf-16le"], .utf16LittleEndian), (["utf-16be"], .utf16BigEndian),
+    ] {
+      for name in names { table[name] = encoding }
+    }
+    return table
+  }()
 
   /// Decodes `bytes` in the named charset. Unknown charsets and bytes that are
   /// not valid in the declared charset fall back to UTF-8 or ISO-8859-1, so

@@ -108,8 +108,12 @@ public struct HeaderParameters: Sendable, Equatable {
   }
 
   private static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
-    String(
-      decoding: bytes.lazy.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
+    String(unsafeUninitializedCapacity: bytes.count) { output in
+      for (offset, byte) in bytes.enumerated() {
+        output[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+      }
+      return bytes.count
+    }
   }
 
   /// "text" of "text/plain".
@@ -126,26 +130,26 @@ public struct HeaderParameters: Sendable, Equatable {
   }
 
   /// Splits at semicolons outside quoted strings; quotes and escapes are kept.
-  private static func splitSegments(_ text: String) -> [String] {
-    var segments: [String] = []
-    var current = ""
+  /// The delimiters are ASCII, so the UTF-8 bytes are scanned.
+  private static func splitSegments(_ text: String) -> [Substring] {
+    var segments: [Substring] = []
     var inQuotes = false
     var escaped = false
-    for character in text {
+    var start = text.utf8.startIndex
+    for index in text.utf8.indices {
+      let byte = text.utf8[index]
       if escaped {
         escaped = false
-      } else if character == "\\" && inQuotes {
+      } else if byte == UInt8(ascii: "\\") && inQuotes {
         escaped = true
-      } else if character == "\"" {
+      } else if byte == UInt8(ascii: "\"") {
         inQuotes.toggle()
-      } else if character == ";" && !inQuotes {
-        segments.append(current)
-        current = ""
-        continue
+      } else if byte == UInt8(ascii: ";") && !inQuotes {
+        segments.append(text[start..<index])
+        start = text.utf8.index(after: index)
       }
-      current.append(character)
     }
-    segments.append(current)
+    segments.append(text[start...])
     return segments
   }
 
@@ -175,16 +179,17 @@ public struct HeaderParameters: Sendable, Equatable {
   }
 
   private static func unescape(_ text: String) -> String {
-    var output = ""
+    guard text.utf8.contains(UInt8(ascii: "\\")) else { return text }
+    var output: [UInt8] = []
     var escaped = false
-    for character in text {
-      if !escaped, character == "\\" {
+    for byte in text.utf8 {
+      if !escaped, byte == UInt8(ascii: "\\") {
         escaped = true
         continue
       }
       escaped = false
-      output.append(character)
+      output.append(byte)
     }
-    return output
+    return String(decoding: output, as: UTF8.self)
   }
 }

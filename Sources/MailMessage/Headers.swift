@@ -29,7 +29,11 @@ public struct HeaderField: Sendable, Equatable {
   /// No copy unless the field was folded or not UTF-8.
   var valueBytes: ArraySlice<UInt8> {
     var bytes = Self.trimmedASCII(rawValue)
-    if bytes.contains(where: { $0 == 0x0A || $0 == 0x0D }) {
+    // One look at every byte decides whether anything more is needed.
+    var seen: UInt8 = 0
+    for byte in bytes { seen |= byte == 0x0A || byte == 0x0D ? 1 : byte & 0x80 }
+    guard seen != 0 else { return bytes }
+    if seen & 1 != 0 {
       var unfolded: [UInt8] = []
       unfolded.reserveCapacity(bytes.count)
       var index = bytes.startIndex
@@ -41,7 +45,7 @@ public struct HeaderField: Sendable, Equatable {
       }
       bytes = Self.trimmedASCII(unfolded[...])
     }
-    if bytes.contains(where: { $0 >= 0x80 }), String(validating: bytes, as: UTF8.self) == nil {
+    if seen & 0x80 != 0, String(validating: bytes, as: UTF8.self) == nil {
       bytes = ArraySlice(Charset.decodeUTF8OrLatin1(bytes).utf8)
     }
     return bytes
@@ -72,13 +76,18 @@ public struct HeaderField: Sendable, Equatable {
 /// The header section of a message or MIME part, in order, with
 /// case-insensitive lookup.
 public struct Headers: Sendable, Equatable {
-  public var fields: [HeaderField]
+  public private(set) var fields: [HeaderField]
 
   public init(_ fields: [HeaderField] = []) { self.fields = fields }
 
   /// The first field with that name.
   func field(_ name: String) -> HeaderField? {
     fields.first { $0.hasName(name) }
+  }
+
+  /// Every field with that name, in order.
+  func fields(named name: String) -> [HeaderField] {
+    fields.filter { $0.hasName(name) }
   }
 
   /// The first field with that name, raw.
@@ -88,7 +97,7 @@ public struct Headers: Sendable, Equatable {
 
   /// Every field with that name, raw, in order.
   public func all(_ name: String) -> [String] {
-    fields.filter { $0.hasName(name) }.map(\.value)
+    fields(named: name).map(\.value)
   }
 
   public func contains(_ name: String) -> Bool { field(name) != nil }

@@ -234,7 +234,7 @@ public struct Message: Sendable, Equatable {
   public var references: [String] { headers.field("References").map { Self.messageIDs(in: $0.valueBytes) } ?? [] }
 
   private func addresses(_ name: String) -> [MailAddress] {
-    headers.fields.filter { $0.hasName(name) }.flatMap { MailAddress.parseList(bytes: $0.valueBytes) }
+    headers.fields(named: name).flatMap { MailAddress.parseList(bytes: $0.valueBytes) }
   }
 
   /// Where a reply goes: Reply-To if given, else From.
@@ -350,34 +350,43 @@ public struct Message: Sendable, Equatable {
   }
 
   /// The bodies between `--boundary` lines; whether the closing `--boundary--` was seen.
+  /// Lines are found with `memchr`; only those that start with "--" are looked at closer.
   private static func split(_ body: ArraySlice<UInt8>, boundary: [UInt8]) -> ([ArraySlice<UInt8>], Bool) {
     let delimiter = [UInt8]("--".utf8) + boundary
     var pieces: [ArraySlice<UInt8>] = []
     var partStart: Int?
-    var index = body.startIndex
-    while index < body.endIndex {
-      let lineEnd = body[index...].firstIndex(of: 0x0A) ?? body.endIndex
-      let next = lineEnd < body.endIndex ? lineEnd + 1 : lineEnd
-      if body[index] == UInt8(ascii: "-"), body[index..<lineEnd].starts(with: delimiter) {
-        let after = body[(index + delimiter.count)..<lineEnd]
-        let isClosing = after.starts(with: [UInt8]("--".utf8))
+    let closed = body.withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress else { return false }
+      let offset = body.startIndex  // buffer[i] is body[offset + i]
+      var index = 0
+      while index < buffer.count {
+        let lineEnd =
+          memchr(base + index, 0x0A, buffer.count - index).map {
+            base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+          } ?? buffer.count
+        let next = lineEnd < buffer.count ? lineEnd + 1 : lineEnd
+        defer { index = next }
+        guard buffer[index] == UInt8(ascii: "-"), buffer[index..<lineEnd].starts(with: delimiter) else { continue }
+        let after = buffer[(index + delimiter.count)..<lineEnd]
+        let isClosing = after.starts(with: "--".utf8)
         let rest = isClosing ? after.dropFirst(2) : after
-        if rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) {
-          if let start = partStart {
-            // The line break before the delimiter belongs to the delimiter.
-            var end = index
-            if end > start, body[end - 1] == 0x0A { end -= 1 }
-            if end > start, body[end - 1] == 0x0D { end -= 1 }
-            pieces.append(body[start..<end])
-          }
-          if isClosing { return (pieces, true) }
-          partStart = next
+        guard rest.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) else { continue }
+        if let start = partStart {
+          // The line break before the delimiter belongs to the delimiter.
+          var end = index
+          if end > start, buffer[end - 1] == 0x0A { end -= 1 }
+          if end > start, buffer[end - 1] == 0x0D { end -= 1 }
+          pieces.append(body[(offset + start)..<(offset + end)])
         }
+        if isClosing { return true }
+        partStart = next
       }
-      index = next
+      return false
     }
-    if let start = partStart, start < body.endIndex { pieces.append(body[start...]) }
-    return (pieces, false)
+    if !closed, let start = partStart.map({ $0 + body.startIndex }), start < body.endIndex {
+      pieces.append(body[start...])
+    }
+    return (pieces, closed)
   }
 }
 
@@ -477,9 +486,15 @@ private struct BodyText {
 
 extension String {
   fileprivate func trimmingTrailingWhitespace() -> String {
-    guard let last = utf8.last, last < 0x80 ? HeaderField.isBlank(last) : true else { return self }
-    var view = Substring(self)
-    while let last = view.last, last.isWhitespace { view.removeLast() }
-    return String(view)
+    // ASCII blanks by byte; a non-ASCII last character (a no-break space?) by Character.
+    var end = utf8.endIndex
+    while end > utf8.startIndex, case let byte = utf8[utf8.index(before: end)], byte < 0x80, HeaderField.isBlank(byte) {
+      end = utf8.index(before: end)
+    }
+    var view = self[..<end]
+    if let last = view.utf8.last, last >= 0x80 {
+      while let last = view.last, last.isWhitespace { view.removeLast() }
+    }
+    return view.endIndex == endIndex ? self : String(view)
   }
 }

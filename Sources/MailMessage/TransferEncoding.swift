@@ -9,42 +9,51 @@ public enum TransferEncoding {
 
   /// Like `decodeQuotedPrintable(_:)`; `damaged` is set when an escape was malformed.
   public static func decodeQuotedPrintable<Bytes: Collection<UInt8>>(_ input: Bytes, damaged: inout Bool) -> [UInt8] {
-    let bytes = Array(input)
-    var output: [UInt8] = []
-    output.reserveCapacity(bytes.count)
-    var index = 0
-    while index < bytes.count {
-      let byte = bytes[index]
-      guard byte == UInt8(ascii: "=") else {
-        output.append(byte)
-        index += 1
-        continue
+    let decode = { (bytes: UnsafeBufferPointer<UInt8>, damaged: inout Bool) -> [UInt8] in
+      // The output is never longer than the input: written in place, no appends.
+      var wasDamaged = false
+      let output = [UInt8](unsafeUninitializedCapacity: bytes.count) { output, written in
+        written = 0
+        var index = 0
+        while index < bytes.count {
+          let byte = bytes[index]
+          guard byte == UInt8(ascii: "=") else {
+            output[written] = byte
+            written += 1
+            index += 1
+            continue
+          }
+          // Soft line break: '=' followed by optional whitespace and a line end.
+          var look = index + 1
+          while look < bytes.count, bytes[look] == 0x20 || bytes[look] == 0x09 { look += 1 }
+          if look < bytes.count, bytes[look] == 0x0A {
+            index = look + 1
+            continue
+          }
+          if look + 1 < bytes.count, bytes[look] == 0x0D, bytes[look + 1] == 0x0A {
+            index = look + 2
+            continue
+          }
+          if look == bytes.count {
+            index = look
+            continue
+          }
+          if index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
+            output[written] = high << 4 | low
+            index += 3
+          } else {
+            wasDamaged = true
+            output[written] = byte
+            index += 1
+          }
+          written += 1
+        }
       }
-      // Soft line break: '=' followed by optional whitespace and a line end.
-      var look = index + 1
-      while look < bytes.count, bytes[look] == 0x20 || bytes[look] == 0x09 { look += 1 }
-      if look < bytes.count, bytes[look] == 0x0A {
-        index = look + 1
-        continue
-      }
-      if look + 1 < bytes.count, bytes[look] == 0x0D, bytes[look + 1] == 0x0A {
-        index = look + 2
-        continue
-      }
-      if look == bytes.count {
-        index = look
-        continue
-      }
-      if index + 2 < bytes.count, let high = hexValue(bytes[index + 1]), let low = hexValue(bytes[index + 2]) {
-        output.append(high << 4 | low)
-        index += 3
-      } else {
-        damaged = true
-        output.append(byte)
-        index += 1
-      }
+      damaged = damaged || wasDamaged
+      return output
     }
-    return output
+    if let result = input.withContiguousStorageIfAvailable({ decode($0, &damaged) }) { return result }
+    return Array(input).withUnsafeBufferPointer { decode($0, &damaged) }
   }
 
   /// Encodes text as quoted-printable lines of at most 76 characters joined
