@@ -34,7 +34,10 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
   /// `parseList` over the UTF-8 bytes of a value. Every delimiter is ASCII, so
   /// the scan works on bytes; strings are made only for the results.
   static func parseList(bytes: ArraySlice<UInt8>) -> [MailAddress] {
-    splitTopLevel(bytes).compactMap(parseOne)
+    // One mailbox and no group (most From headers): nothing to split.
+    let separators = bytes.contains { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: ";") || $0 == UInt8(ascii: ":") }
+    guard separators else { return parseOne(bytes).map { [$0] } ?? [] }
+    return splitTopLevel(bytes).compactMap(parseOne)
   }
 
   /// Splits at commas (and group markers) outside quotes, angle brackets and comments.
@@ -134,6 +137,10 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
 
   /// The display name: quotes removed, encoded words decoded, comments dropped.
   private static func cleanName(_ raw: ArraySlice<UInt8>) -> String? {
+    let plain = !raw.contains {
+      $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "(") || $0 == UInt8(ascii: ")") || $0 == UInt8(ascii: "\\")
+    }
+    guard !plain else { return displayName(HeaderField.trimmedASCII(raw)) }
     var output: [UInt8] = []
     output.reserveCapacity(raw.count)
     var inQuotes = false
@@ -153,7 +160,11 @@ public struct MailAddress: Sendable, Equatable, Hashable, CustomStringConvertibl
       default: if comment == 0 { output.append(byte) }
       }
     }
-    let trimmed = HeaderField.trimmedASCII(output[...])
+    return displayName(HeaderField.trimmedASCII(output[...]))
+  }
+
+  /// A name without quotes and comments: encoded words decoded, trimmed; nil when empty.
+  private static func displayName(_ trimmed: ArraySlice<UInt8>) -> String? {
     guard !trimmed.isEmpty else { return nil }
     var name = String(decoding: trimmed, as: UTF8.self)
     if trimmed.contains(where: { $0 >= 0x80 }) || trimmed.contains(UInt8(ascii: "=")) {

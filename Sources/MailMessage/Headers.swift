@@ -134,11 +134,12 @@ public struct Headers: Sendable, Equatable {
     Headers, bodyStart: Int
   ) {
     var fields: [HeaderField] = []
+    fields.reserveCapacity(16)
     var index = bytes.startIndex
     var warnedLongLine = false
 
     // An mbox "From " separator line is not a header.
-    if bytes.starts(with: Array("From ".utf8)) {
+    if bytes.starts(with: "From ".utf8) {
       index = (bytes.firstIndex(of: 0x0A) ?? bytes.endIndex - 1) + 1
     }
     // Text that does not begin with a header field has no header section at all

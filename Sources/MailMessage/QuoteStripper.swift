@@ -52,16 +52,27 @@ public enum QuoteStripper {
       index += 1
     }
     // The kept lines as they were written, without '>' lines and blank lines at either end.
-    var kept = (0..<end).filter { lines.original($0).first != UInt8(ascii: ">") }
-    while let last = kept.last, lines.isBlank(last) { kept.removeLast() }
-    while let first = kept.first, lines.isBlank(first) { kept.removeFirst() }
-    var output: [UInt8] = []
-    output.reserveCapacity(bytes.count)
-    for (position, line) in kept.enumerated() {
-      if position > 0 { output.append(0x0A) }
-      output.append(contentsOf: lines.original(line))
+    func isKept(_ line: Int) -> Bool { lines.original(line).first != UInt8(ascii: ">") }
+    var last = end - 1
+    while last >= 0, !isKept(last) || lines.isBlank(last) { last -= 1 }
+    var first = 0
+    while first < last, !isKept(first) || lines.isBlank(first) { first += 1 }
+    guard last >= 0 else { return "" }
+    let capacity = lines.original(last).endIndex - lines.original(first).startIndex
+    return String(unsafeUninitializedCapacity: capacity) { output in
+      var written = 0
+      for line in first...last where isKept(line) {
+        if line > first {
+          output[written] = 0x0A
+          written += 1
+        }
+        for byte in lines.original(line) {
+          output[written] = byte
+          written += 1
+        }
+      }
+      return written
     }
-    return String(decoding: output, as: UTF8.self)
   }
 
   private static let attributionEndings = [
@@ -203,6 +214,7 @@ struct FoldedLines {
   init(_ text: UnsafeBufferPointer<UInt8>) {
     self.text = text
     folded = [UInt8](repeating: 0, count: text.count)
+    originals.reserveCapacity(text.count / 32 + 1)
     var lineStart = 0
     while let lineEnd = text[lineStart...].firstIndex(of: 0x0A) {
       originals.append(lineStart..<(lineEnd > lineStart && text[lineEnd - 1] == 0x0D ? lineEnd - 1 : lineEnd))
