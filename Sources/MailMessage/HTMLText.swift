@@ -107,7 +107,8 @@ public enum HTMLText {
         index += 1
         return true
       }
-      let name = String(decoding: html[nameStart..<cursor], as: UTF8.self).lowercased()
+      let nameBytes = html[nameStart..<cursor]
+      let tag = Self.tag(nameBytes)
       // Attributes up to the closing ">", honouring quoted values.
       let attributesStart = cursor
       var quote: UInt8?
@@ -126,35 +127,34 @@ public enum HTMLText {
       index = min(cursor + 1, html.count)
 
       if closing {
-        closeTag(name)
+        closeTag(tag)
         return true
       }
-      if quoteStart == nil, Self.startsQuote(name: name, attributes: attributes) {
+      if quoteStart == nil, tag == .blockquote || Self.startsQuote(attributes: attributes) {
         if stopAtQuote { return false }
         quoteStart = output.count
       }
-      switch name {
-      case "script", "style", "head", "title", "noscript", "template", "xml":
-        if attributes.last != UInt8(ascii: "/") { skipElement(name) }
-      case "br":
+      switch tag {
+      case .hidden:
+        if attributes.last != UInt8(ascii: "/") { skipElement(nameBytes) }
+      case .br:
         newline()
-      case "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "section", "article",
-        "header", "footer", "address", "dl", "dt", "dd", "center":
+      case .block, .blockquote:
         if output.last != 0x0A, !output.isEmpty { newline() }
-      case "pre":
+      case .pre:
         if output.last != 0x0A, !output.isEmpty { newline() }
         preDepth += 1
-      case "hr":
+      case .hr:
         newline()
         emit("----")
         newline()
-      case "ul":
+      case .ul:
         listCounters.append(nil)
         if output.last != 0x0A, !output.isEmpty { newline() }
-      case "ol":
+      case .ol:
         listCounters.append(1)
         if output.last != 0x0A, !output.isEmpty { newline() }
-      case "li":
+      case .li:
         if output.last != 0x0A, !output.isEmpty { newline() }
         if let counter = listCounters.last, let number = counter {
           emit("\(number). ")
@@ -163,26 +163,25 @@ public enum HTMLText {
           emit("- ")
         }
         pendingSpace = false
-      case "td", "th":
+      case .cell:
         if let last = output.last, last != 0x0A { pendingSpace = true }
-      case "img":
+      case .img:
         let attributes = String(decoding: attributes, as: UTF8.self).lowercased()
         if let alt = Self.attribute("alt", in: attributes), !alt.isEmpty, !alt.hasPrefix("cid:") { emit("[\(alt)]") }
-      default:
+      case .other:
         break
       }
       return true
     }
 
-    private mutating func closeTag(_ name: String) {
-      switch name {
-      case "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "table", "li", "section", "article",
-        "header", "footer", "address", "dl", "dt", "dd", "center":
+    private mutating func closeTag(_ tag: Tag) {
+      switch tag {
+      case .block, .blockquote, .li:
         if output.last != 0x0A, !output.isEmpty { newline() }
-      case "pre":
+      case .pre:
         preDepth = max(0, preDepth - 1)
         if output.last != 0x0A { newline() }
-      case "ul", "ol":
+      case .ul, .ol:
         if !listCounters.isEmpty { listCounters.removeLast() }
         if output.last != 0x0A, !output.isEmpty { newline() }
       default:
@@ -190,9 +189,53 @@ public enum HTMLText {
       }
     }
 
+    /// What a tag does to the text.
+    enum Tag {
+      /// Its content is not text (`<script>`, `<style>`, `<head>` …).
+      case hidden
+      case br, block, blockquote, pre, hr, ul, ol, li, cell, img, other
+    }
+
+    /// A tag name of up to 16 bytes, lower-cased and packed into two numbers (no allocation).
+    struct TagName: Hashable {
+      var low: UInt64 = 0
+      var high: UInt64 = 0
+
+      init?(_ bytes: some Collection<UInt8>) {
+        guard bytes.count <= 16 else { return nil }
+        for (offset, byte) in bytes.enumerated() {
+          let lower = UInt64(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+          if offset < 8 { low |= lower << (8 * offset) } else { high |= lower << (8 * (offset - 8)) }
+        }
+      }
+    }
+
+    /// The tags by their names.
+    private static let tags: [TagName: Tag] = {
+      var table: [TagName: Tag] = [:]
+      for (names, tag) in [
+        (["script", "style", "head", "title", "noscript", "template", "xml"], Tag.hidden),
+        (
+          [
+            "p", "div", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "table", "section", "article", "header", "footer",
+            "address", "dl", "dt", "dd", "center",
+          ], .block
+        ),
+        (["br"], .br), (["blockquote"], .blockquote), (["pre"], .pre), (["hr"], .hr), (["ul"], .ul), (["ol"], .ol),
+        (["li"], .li), (["td", "th"], .cell), (["img"], .img),
+      ] {
+        for name in names { if let key = TagName(name.utf8) { table[key] = tag } }
+      }
+      return table
+    }()
+
+    static func tag(_ name: ArraySlice<UInt8>) -> Tag {
+      TagName(name).flatMap { tags[$0] } ?? .other
+    }
+
     /// Skips everything up to `</name>` (case-insensitive).
-    private mutating func skipElement(_ name: String) {
-      let closing = Array("</\(name)".utf8)
+    private mutating func skipElement(_ name: ArraySlice<UInt8>) {
+      let closing = Array("</".utf8) + name.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
       var cursor = index
       while cursor + closing.count <= html.count {
         if html[cursor] == UInt8(ascii: "<"), matchesLowercased(closing, at: cursor) {
@@ -308,9 +351,8 @@ public enum HTMLText {
       "border-top:solid #b5c4df", "border-top: solid #b5c4df",
     ].map { Array($0.utf8) }
 
-    /// Whether a tag opens the quoted history: a blockquote, or a marker (any case) in its attributes.
-    static func startsQuote(name: String, attributes: ArraySlice<UInt8>) -> Bool {
-      if name == "blockquote" { return true }
+    /// Whether a tag's attributes mark the quoted history (a marker in any case).
+    static func startsQuote(attributes: ArraySlice<UInt8>) -> Bool {
       guard attributes.count >= 11 else { return false }  // the shortest marker
       var index = attributes.startIndex
       while index < attributes.endIndex {
