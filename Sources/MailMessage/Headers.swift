@@ -82,7 +82,12 @@ public struct Headers: Sendable, Equatable {
 
   /// The first field with that name.
   func field(_ name: String) -> HeaderField? {
-    fields.first { $0.hasName(name) }
+    // By index: no copy of a field (and of its two slices) for each one passed over.
+    let length = name.utf8.count
+    for index in fields.indices where fields[index].nameBytes.count == length && fields[index].hasName(name) {
+      return fields[index]
+    }
+    return nil
   }
 
   /// Every field with that name, in order.
@@ -248,6 +253,22 @@ extension StringProtocol {
 }
 
 extension String.UTF8View {
+  /// Whether the text holds a character that `Character.isNewline` calls one
+  /// (LF, VT, FF, CR, NEL, LS, PS), found without going through Characters.
+  var containsLineBreak: Bool {
+    var previous: (UInt8, UInt8) = (0, 0)
+    for byte in self {
+      switch byte {
+      case 0x0A...0x0D: return true
+      case 0x85 where previous.1 == 0xC2: return true
+      case 0xA8, 0xA9: if previous == (0xE2, 0x80) { return true }
+      default: break
+      }
+      previous = (previous.1, byte)
+    }
+    return false
+  }
+
   /// Whether the bytes of `needle` occur in these bytes (no Foundation, no Unicode rules).
   func containsBytes(_ needle: String) -> Bool {
     let pattern = Array(needle.utf8)

@@ -209,7 +209,7 @@ public struct Message: Sendable, Equatable {
     // Line breaks smuggled into a subject through an encoded word are a
     // header-injection attempt: the subject is shown as one line, and staff hear of it.
     let subject = root.headers["Subject"].map(EncodedWords.decode)
-    if let subject, subject.contains(where: \.isNewline) {
+    if let subject, subject.utf8.containsLineBreak {
       warnings.append("the subject contains encoded line breaks; they are shown as spaces")
     }
     self.subject = subject.map { Headers.oneLine($0).trimmingWhitespace() }

@@ -21,6 +21,16 @@ struct DecodingTests {
   }
 
   @Test(
+    "line breaks in a decoded subject are found as Character.isNewline finds them",
+    arguments: [
+      "Zgłoszenie", "a\nb", "a\r\nb", "a\u{0B}b", "a\u{0C}", "\r", "a\u{85}b", "a\u{2028}b", "a\u{2029}",
+      "a\u{2027}b", "Łódź ąę", "\u{A0}\u{C2}\u{85}",
+    ])
+  func lineBreaks(text: String) {
+    #expect(text.utf8.containsLineBreak == text.contains(where: \.isNewline))
+  }
+
+  @Test(
     "Content-Type read from bytes agrees with the general parser",
     arguments: [
       "text/plain; charset=\"utf-8\"; format=flowed", "multipart/mixed;\tboundary=\"----=_Part_1_2.3\"",
