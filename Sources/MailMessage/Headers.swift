@@ -186,7 +186,7 @@ public struct Headers: Sendable, Equatable {
           "the header section is larger than \(limits.maxHeaderBytes) bytes; the rest was treated as body")
         break
       }
-      let lineEnd = bytes[index...].firstIndex(of: 0x0A) ?? bytes.endIndex
+      let lineEnd = bytes.firstIndex(of: 0x0A, from: index)
       var contentEnd = lineEnd
       if contentEnd > index, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       let next = lineEnd < bytes.endIndex ? lineEnd + 1 : lineEnd

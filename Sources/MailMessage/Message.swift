@@ -104,17 +104,7 @@ public struct MIMEPart: Sendable, Equatable {
   /// The decoded size without decoding base64 (four characters are three bytes).
   public var decodedSize: Int {
     switch transferEncoding {
-    case .base64:
-      // Six bits per base64 character; padding and line breaks carry none.
-      let characters = rawBody.reduce(0) { count, byte in
-        switch byte {
-        case UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "a")...UInt8(ascii: "z"),
-          UInt8(ascii: "0")...UInt8(ascii: "9"), UInt8(ascii: "+"), UInt8(ascii: "/"):
-          count + 1
-        default: count
-        }
-      }
-      return characters * 3 / 4
+    case .base64: return TransferEncoding.base64DecodedCount(rawBody)
     case .quotedPrintable: return TransferEncoding.decodeQuotedPrintable(rawBody).count
     case .identity: return rawBody.count
     }
@@ -149,10 +139,29 @@ public struct MIMEPart: Sendable, Equatable {
 extension MIMEPart {
   /// CRLF and lone CR become LF; NUL bytes are dropped. In place: the text only gets shorter.
   static func normalizeLineEnds(_ bytes: inout [UInt8]) {
-    guard let first = bytes.firstIndex(where: { $0 == 0x0D || $0 == 0 }) else { return }
-    let count = bytes.withUnsafeMutableBufferPointer { buffer in
-      var written = first
-      var index = first
+    let count = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+      guard let base = buffer.baseAddress, let firstCR = memchr(base, 0x0D, buffer.count) ?? memchr(base, 0, buffer.count)
+      else { return buffer.count }
+      if memchr(base, 0, buffer.count) == nil {
+        // Only CRs to handle: the text between them moves in whole runs.
+        var cr: UnsafeMutableRawPointer? = firstCR
+        var written = base.distance(to: firstCR.assumingMemoryBound(to: UInt8.self))
+        var index = written
+        while let found = cr {
+          let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+          if written != index { memmove(base + written, base + index, position - index) }
+          written += position - index
+          base[written] = 0x0A
+          written += 1
+          index = position + 1
+          if index < buffer.count, base[index] == 0x0A { index += 1 }
+          cr = index < buffer.count ? memchr(base + index, 0x0D, buffer.count - index) : nil
+        }
+        if written != index { memmove(base + written, base + index, buffer.count - index) }
+        return written + buffer.count - index
+      }
+      var written = 0
+      var index = 0
       while index < buffer.count {
         let byte = buffer[index]
         if byte == 0x0D {

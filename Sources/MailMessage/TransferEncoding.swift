@@ -1,3 +1,5 @@
+import Foundation
+
 /// Content-Transfer-Encoding: quoted-printable and base64, both ways.
 public enum TransferEncoding {
   /// Decodes quoted-printable (RFC 2045 section 6.7). Soft line breaks are
@@ -167,13 +169,41 @@ public enum TransferEncoding {
   }
 
   private static func base64Value(_ byte: UInt8) -> UInt8? {
-    switch byte {
-    case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte - UInt8(ascii: "A")
-    case UInt8(ascii: "a")...UInt8(ascii: "z"): byte - UInt8(ascii: "a") + 26
-    case UInt8(ascii: "0")...UInt8(ascii: "9"): byte - UInt8(ascii: "0") + 52
-    case UInt8(ascii: "+"), UInt8(ascii: "-"): 62
-    case UInt8(ascii: "/"), UInt8(ascii: "_"): 63
-    default: nil
+    let value = base64Values[Int(byte)]
+    return value == 0xFF ? nil : value
+  }
+
+  /// The six bits of every base64 character (both alphabets: `+/` and the URL-safe `-_`), 0xFF for the rest.
+  private static let base64Values: [UInt8] = {
+    var table = [UInt8](repeating: 0xFF, count: 256)
+    for (value, character) in "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/".utf8.enumerated() {
+      table[Int(character)] = UInt8(value)
+    }
+    table[Int(UInt8(ascii: "-"))] = 62
+    table[Int(UInt8(ascii: "_"))] = 63
+    return table
+  }()
+
+  /// How many bytes base64 text decodes to, without decoding it: six bits per
+  /// character of the standard alphabet; padding, line breaks and the rest carry none.
+  static func base64DecodedCount(_ input: some Collection<UInt8>) -> Int {
+    var characters = 0
+    for byte in input where byte != UInt8(ascii: "-") && byte != UInt8(ascii: "_") {
+      characters += base64Values[Int(byte)] == 0xFF ? 0 : 1
+    }
+    return characters * 3 / 4
+  }
+}
+
+extension ArraySlice<UInt8> {
+  /// The index of the first `byte` at or after `start`, or `endIndex` (found with `memchr`).
+  func firstIndex(of byte: UInt8, from start: Int) -> Int {
+    guard start < endIndex else { return endIndex }
+    return withUnsafeBufferPointer { buffer in
+      guard let base = buffer.baseAddress,
+        let found = memchr(base + (start - startIndex), Int32(byte), endIndex - start)
+      else { return endIndex }
+      return startIndex + base.distance(to: found.assumingMemoryBound(to: UInt8.self))
     }
   }
 }

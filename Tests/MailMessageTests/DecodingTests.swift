@@ -21,6 +21,18 @@ struct DecodingTests {
   }
 
   @Test(
+    "line ends of body text become LF and NUL bytes go",
+    arguments: [
+      ("a\r\nb\rc\n", "a\nb\nc\n"), ("\r\r\n", "\n\n"), ("abc", "abc"), ("a\u{0}b\r\n", "ab\n"), ("\r", "\n"),
+      ("x\r\n\r\ny", "x\n\ny"), ("", ""), ("\u{0}", ""), ("żółć\r\nąę\r", "żółć\nąę\n"),
+    ])
+  func lineEnds(text: String, expected: String) {
+    var bytes = Array(text.utf8)
+    MIMEPart.normalizeLineEnds(&bytes)
+    #expect(String(decoding: bytes, as: UTF8.self) == expected)
+  }
+
+  @Test(
     "line breaks in a decoded subject are found as Character.isNewline finds them",
     arguments: [
       "Zgłoszenie", "a\nb", "a\r\nb", "a\u{0B}b", "a\u{0C}", "\r", "a\u{85}b", "a\u{2028}b", "a\u{2029}",
