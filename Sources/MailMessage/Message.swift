@@ -140,7 +140,8 @@ extension MIMEPart {
   /// CRLF and lone CR become LF; NUL bytes are dropped. In place: the text only gets shorter.
   static func normalizeLineEnds(_ bytes: inout [UInt8]) {
     let count = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
-      guard let base = buffer.baseAddress, let firstCR = memchr(base, 0x0D, buffer.count) ?? memchr(base, 0, buffer.count)
+      guard let base = buffer.baseAddress,
+        let firstCR = memchr(base, 0x0D, buffer.count) ?? memchr(base, 0, buffer.count)
       else { return buffer.count }
       if memchr(base, 0, buffer.count) == nil {
         // Only CRs to handle: the text between them moves in whole runs.

@@ -18,13 +18,18 @@ public enum TransferEncoding {
         written = 0
         var index = 0
         while index < bytes.count {
-          let byte = bytes[index]
-          guard byte == UInt8(ascii: "=") else {
-            output[written] = byte
-            written += 1
-            index += 1
-            continue
+          // The text up to the next '=' is copied as it is, in one run.
+          let equals =
+            memchr(bytes.baseAddress! + index, Int32(UInt8(ascii: "=")), bytes.count - index).map {
+              bytes.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
+            } ?? bytes.count
+          if equals > index {
+            (output.baseAddress! + written).initialize(from: bytes.baseAddress! + index, count: equals - index)
+            written += equals - index
+            index = equals
+            if index == bytes.count { break }
           }
+          let byte = bytes[index]
           // Soft line break: '=' followed by optional whitespace and a line end.
           var look = index + 1
           while look < bytes.count, bytes[look] == 0x20 || bytes[look] == 0x09 { look += 1 }

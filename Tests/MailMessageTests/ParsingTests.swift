@@ -152,9 +152,29 @@ struct ParsingTests {
       ("d=\nlugi", "dlugi"),
       ("50=% rabatu", "50=% rabatu"),
       ("koniec=", "koniec"),
+      ("koniec=  \t", "koniec"),
+      ("d= \t\r\nalej", "dalej"),
+      ("=3D=3d", "=="),
+      ("", ""),
+      ("bez znaku r\u{F3}wno\u{15B}ci", "bez znaku r\u{F3}wno\u{15B}ci"),
+      ("=4", "=4"),
+      ("a=\rb", "a=\rb"),
     ])
   func quotedPrintable(raw: String, decoded: String) {
     #expect(String(decoding: TransferEncoding.decodeQuotedPrintable(Array(raw.utf8)), as: UTF8.self) == decoded)
+    // The same from a slice of a larger buffer (the parser hands over parts of the message).
+    let framed = Array(("xx" + raw + "yy").utf8)
+    let slice = framed[2..<(framed.count - 2)]
+    #expect(String(decoding: TransferEncoding.decodeQuotedPrintable(slice), as: UTF8.self) == decoded)
+  }
+
+  @Test(
+    "broken quoted-printable escapes are reported",
+    arguments: [("=ZZ", true), ("=4", true), ("a=41", false), ("x=\r\n", false)])
+  func quotedPrintableDamage(raw: String, damaged: Bool) {
+    var wasDamaged = false
+    _ = TransferEncoding.decodeQuotedPrintable(Array(raw.utf8), damaged: &wasDamaged)
+    #expect(wasDamaged == damaged)
   }
 
   @Test("base64 with line breaks and missing padding")
