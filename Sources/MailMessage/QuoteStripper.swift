@@ -19,7 +19,19 @@ public enum QuoteStripper {
   }
 
   private static func newText(utf8 bytes: UnsafeBufferPointer<UInt8>) -> String {
-    var lines = FoldedLines(bytes)
+    // The folded copy lives only while the text is searched: a temporary
+    // buffer (on the stack when small), and lines are slices of it without reference counting.
+    withUnsafeTemporaryAllocation(of: UInt8.self, capacity: max(bytes.count, 1)) { buffer in
+      newText(utf8: bytes, folding: buffer)
+    }
+  }
+
+  private static func newText(
+    utf8 bytes: UnsafeBufferPointer<UInt8>, folding buffer: UnsafeMutableBufferPointer<UInt8>
+  )
+    -> String
+  {
+    var lines = FoldedLines(bytes, into: buffer)
     let count = lines.count
     var end = count
     var index = 0
@@ -104,7 +116,7 @@ public enum QuoteStripper {
     [UInt8](ascii: $0)
   }
 
-  private static func isSeparator(_ bytes: ArraySlice<UInt8>) -> Bool {
+  private static func isSeparator(_ bytes: FoldedLines.Line) -> Bool {
     guard bytes.starts(with: "---".utf8) || bytes.starts(with: "___".utf8) else { return false }
     let words = FoldedLines.trimmed(
       bytes.filter { ($0 >= UInt8(ascii: "a") && $0 <= UInt8(ascii: "z")) || $0 == 0x20 }[...])
@@ -144,7 +156,7 @@ public enum QuoteStripper {
 
   /// Whether a footer marker occurs in the line. The first two bytes of the
   /// markers are kept in a bit table, so most positions are passed over with one look.
-  private static func containsFooterMarker(_ line: ArraySlice<UInt8>) -> Bool {
+  private static func containsFooterMarker(_ line: FoldedLines.Line) -> Bool {
     guard line.count >= 2 else { return false }
     var index = line.startIndex
     while index + 1 < line.endIndex {
@@ -175,7 +187,7 @@ public enum QuoteStripper {
   }()
 
   /// "Pozdrawiam," and the like on a line of its own.
-  private static func isClosingFormula(_ line: ArraySlice<UInt8>) -> Bool {
+  private static func isClosingFormula(_ line: FoldedLines.Line) -> Bool {
     var view = line
     while let last = view.last,
       last == 0x20 || last == UInt8(ascii: ",") || last == UInt8(ascii: ".")
@@ -204,16 +216,19 @@ public enum QuoteStripper {
 /// (`fold(through:)`), so the quoted history after a cut point costs only
 /// the search for its line ends. The original lines stay reachable for the output.
 struct FoldedLines {
+  typealias Line = Slice<UnsafeBufferPointer<UInt8>>
+
   private let text: UnsafeBufferPointer<UInt8>
   /// The original lines (line end and the CR before it excluded).
   private var originals: [Range<Int>] = []
   /// The folded, trimmed lines, for the first `folds.count` lines.
   private var folds: [Range<Int>] = []
-  private var folded: [UInt8]
+  /// Where the folded lines are written: at least as long as `text`, owned by the caller.
+  private let folded: UnsafeMutableBufferPointer<UInt8>
 
-  init(_ text: UnsafeBufferPointer<UInt8>) {
+  init(_ text: UnsafeBufferPointer<UInt8>, into buffer: UnsafeMutableBufferPointer<UInt8>) {
     self.text = text
-    folded = [UInt8](repeating: 0, count: text.count)
+    folded = buffer
     originals.reserveCapacity(text.count / 32 + 1)
     var lineStart = 0
     while let lineEnd = text[lineStart...].firstIndex(of: 0x0A) {
@@ -228,35 +243,34 @@ struct FoldedLines {
     let last = min(index, originals.count - 1)
     guard folds.count <= last else { return }
     var written = folds.last?.upperBound ?? 0
-    folded.withUnsafeMutableBufferPointer { output in
-      for line in folds.count...last {
-        let start = written
-        var position = originals[line].lowerBound
-        let end = originals[line].upperBound
-        while position < end {
-          let byte = text[position]
-          if byte < 0x80 {
-            if byte != UInt8(ascii: "*") {
-              output[written] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
-              written += 1
-            }
-          } else if position + 1 < end, let plain = Self.polish(byte, text[position + 1]) {
-            output[written] = plain
-            written += 1
-            position += 1
-          } else {
-            output[written] = byte
+    let output = folded
+    for line in folds.count...last {
+      let start = written
+      var position = originals[line].lowerBound
+      let end = originals[line].upperBound
+      while position < end {
+        let byte = text[position]
+        if byte < 0x80 {
+          if byte != UInt8(ascii: "*") {
+            output[written] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
             written += 1
           }
+        } else if position + 1 < end, let plain = Self.polish(byte, text[position + 1]) {
+          output[written] = plain
+          written += 1
           position += 1
+        } else {
+          output[written] = byte
+          written += 1
         }
-        var trimmedStart = start
-        var trimmedEnd = written
-        while trimmedStart < trimmedEnd, Self.isTrimmed(output[trimmedStart]) { trimmedStart += 1 }
-        while trimmedEnd > trimmedStart, Self.isTrimmed(output[trimmedEnd - 1]) { trimmedEnd -= 1 }
-        folds.append(trimmedStart..<trimmedEnd)
-        written = max(trimmedEnd, start)
+        position += 1
       }
+      var trimmedStart = start
+      var trimmedEnd = written
+      while trimmedStart < trimmedEnd, Self.isTrimmed(output[trimmedStart]) { trimmedStart += 1 }
+      while trimmedEnd > trimmedStart, Self.isTrimmed(output[trimmedEnd - 1]) { trimmedEnd -= 1 }
+      folds.append(trimmedStart..<trimmedEnd)
+      written = max(trimmedEnd, start)
     }
   }
 
@@ -281,7 +295,7 @@ struct FoldedLines {
   var count: Int { originals.count }
 
   /// The folded line; it must have been folded (`fold(through:)`).
-  subscript(_ index: Int) -> ArraySlice<UInt8> { folded[folds[index]] }
+  subscript(_ index: Int) -> Line { UnsafeBufferPointer(folded)[folds[index]] }
 
   /// The line as written.
   func original(_ index: Int) -> UnsafeBufferPointer<UInt8>.SubSequence { text[originals[index]] }
