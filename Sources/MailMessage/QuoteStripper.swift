@@ -154,20 +154,32 @@ public enum QuoteStripper {
     "this message is confidential", "the information contained in this", "confidentiality notice",
   ].map { [UInt8](ascii: $0) }
 
-  /// Whether a footer marker occurs in the line. The first two bytes of the
-  /// markers are kept in a bit table, so most positions are passed over with one look.
+  /// Whether a footer marker starts a word of the line ("rodo" in "(RODO)",
+  /// not in "Narodowy"). The first two bytes of the markers are kept in a
+  /// table, so most word starts are passed over with one look.
   private static func containsFooterMarker(_ line: FoldedLines.Line) -> Bool {
     guard line.count >= 2 else { return false }
     var index = line.startIndex
+    var previous: UInt8 = 0x20
     while index + 1 < line.endIndex {
-      let group = footerPairs[Int(line[index]) << 8 | Int(line[index + 1])]
-      if group != 0 {
-        let rest = line[index...]
-        if footerGroups[Int(group) - 1].contains(where: { rest.starts(with: $0) }) { return true }
+      let byte = line[index]
+      if !isWordByte(previous) {
+        let group = footerPairs[Int(byte) << 8 | Int(line[index + 1])]
+        if group != 0 {
+          let rest = line[index...]
+          if footerGroups[Int(group) - 1].contains(where: { rest.starts(with: $0) }) { return true }
+        }
       }
+      previous = byte
       index += 1
     }
     return false
+  }
+
+  /// Letters, digits and the bytes of non-ASCII characters (which the folded text keeps as UTF-8).
+  private static func isWordByte(_ byte: UInt8) -> Bool {
+    (byte >= UInt8(ascii: "a") && byte <= UInt8(ascii: "z")) || (byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9"))
+      || byte >= 0x80
   }
 
   /// The markers grouped by their first two bytes, and for every pair of

@@ -223,6 +223,12 @@ struct NewTextTests {
         "Proszę o klucz.\n\nZ poważaniem"
       ),
       ("Proszę o klucz.\n\nTa wiadomość jest poufna i przeznaczona wyłącznie dla adresata.", "Proszę o klucz."),
+      // A footer word only counts where a word starts: "Narodowy" holds "rodo" and is no RODO clause.
+      (
+        "Proszę o fakturę.\n\nPrzelew z Narodowego Banku nie doszedł.",
+        "Proszę o fakturę.\n\nPrzelew z Narodowego Banku nie doszedł."
+      ),
+      ("Proszę o klucz.\n\n(RODO) Administratorem danych jest PWSK.", "Proszę o klucz."),
       ("> Czy działa?\nTak, działa, dziękuję!\n> A drukarka?\nTeż.", "Tak, działa, dziękuję!\nTeż."),
       ("Dziękuję, wszystko działa.", "Dziękuję, wszystko działa."),
       ("Pozdrawiam\nto jest cała wiadomość", "Pozdrawiam\nto jest cała wiadomość"),
