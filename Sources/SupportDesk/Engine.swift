@@ -405,6 +405,11 @@ public struct Engine: Sendable {
         await flag(record, keyword: Keyword.replied, log: log)
       case .send:
         log.notice("a reply interrupted by a stop never reached the server (no copy in \(folder)); sending it now")
+        // Handed to SMTP again now: recorded first, so that if this hand-over is
+        // interrupted too, the next look gives the server's copy its grace time
+        // from now instead of sending a second reply at once.
+        record.updatedAt = now()
+        try await store.save(record, advancing: nil)
         try await send(&record, log: log, summary: &summary)
         if record.status == .sent { await flag(record, keyword: Keyword.replied, log: log) }
       case .wait:

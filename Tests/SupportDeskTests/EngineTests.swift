@@ -512,6 +512,26 @@ struct EngineTests {
     #expect(try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id).count == 1)
   }
 
+  @Test("a re-sent reply whose hand-over is interrupted again waits for its copy instead of going out a third time")
+  func interruptedResendWaits() async throws {
+    let (folder, store, id, start) = try await interruptedReply(reachedServer: false, minutesAgo: 5)
+    // The re-send reaches the server, then the bot stops before it records the outcome.
+    let stopping = StopsAfterSMTP(inner: store)
+    await #expect(throws: StopsAfterSMTP.Stopped.self) {
+      try await engine(folder: folder, store: stopping, now: start, sentCopy: .server).runOnce()
+    }
+    // The store knows the reply was handed over again just now, not five minutes ago.
+    let record = try #require(try await store.records(withStatus: .sending).first)
+    #expect(abs(record.updatedAt.timeIntervalSince(start)) < 1, "handed over at \(record.updatedAt), pass at \(start)")
+    // Moments later (the server's copy may not be in Sent yet): no second reply.
+    let next = try await engine(folder: folder, store: store, now: start.addingTimeInterval(1), sentCopy: .server)
+      .runOnce()
+    #expect(next.replied == 0)
+    _ = try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id)
+    try await Task.sleep(for: .seconds(1))  // give a wrong second reply time to arrive
+    #expect(try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: id).count == 1)
+  }
+
   @Test("a reply interrupted moments ago and not yet in Sent waits: the server's copy may still be on its way")
   func interruptedWaits() async throws {
     let (folder, store, id, start) = try await interruptedReply(reachedServer: false, minutesAgo: 0)
@@ -597,5 +617,53 @@ struct EngineTests {
     let skipped = try #require(try await store.records(withStatus: .skipped).first)
     #expect(skipped.skipReason == .followUp)
     #expect(skipped.ticket == ticket)
+  }
+}
+
+/// A state store that stops the bot (throws) when it is about to record a
+/// reply as sent: the server has the reply, the store never hears of it, as
+/// after a SIGKILL between the SMTP answer and the commit.
+struct StopsAfterSMTP: StateStore {
+  struct Stopped: Error {}
+  let inner: any StateStore
+
+  func save(_ record: MailRecord, advancing cursor: MailboxCursor?) async throws {
+    if record.status == .sent { throw Stopped() }
+    try await inner.save(record, advancing: cursor)
+  }
+
+  func cursor(for mailbox: String) async throws -> MailboxCursor? { try await inner.cursor(for: mailbox) }
+  func record(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> MailRecord? {
+    try await inner.record(mailbox: mailbox, uidValidity: uidValidity, uid: uid)
+  }
+  func hasReplied(toMessageID messageID: String) async throws -> Bool {
+    try await inner.hasReplied(toMessageID: messageID)
+  }
+  func hasReplied(toContentHash hash: String) async throws -> Bool { try await inner.hasReplied(toContentHash: hash) }
+  func save(cursor: MailboxCursor) async throws { try await inner.save(cursor: cursor) }
+  func records(withStatus status: MailStatus) async throws -> [MailRecord] {
+    try await inner.records(withStatus: status)
+  }
+  func counts() async throws -> [MailStatus: Int] { try await inner.counts() }
+  func replyCount(since moment: Date, to recipient: String?) async throws -> Int {
+    try await inner.replyCount(since: moment, to: recipient)
+  }
+  func ticket(
+    for identity: String, messageID: String?, prefix: String, year: Int, customer: String?, at moment: Date
+  ) async throws -> String {
+    try await inner.ticket(
+      for: identity, messageID: messageID, prefix: prefix, year: year, customer: customer, at: moment)
+  }
+  func existingTicket(messageIDs: [String], ids: [String]) async throws -> String? {
+    try await inner.existingTicket(messageIDs: messageIDs, ids: ids)
+  }
+  func link(messageIDs: [String], to ticket: String) async throws {
+    try await inner.link(messageIDs: messageIDs, to: ticket)
+  }
+  func unfiled(mailbox: String, uidValidity: UInt32) async throws -> [MailRecord] {
+    try await inner.unfiled(mailbox: mailbox, uidValidity: uidValidity)
+  }
+  func markFiled(mailbox: String, uidValidity: UInt32, uids: [UInt32], in folder: String?) async throws {
+    try await inner.markFiled(mailbox: mailbox, uidValidity: uidValidity, uids: uids, in: folder)
   }
 }
