@@ -64,9 +64,9 @@ public struct Engine: Sendable {
 
   /// How often one mail may fail its handling (a server that cannot read it,
   /// say) before it is recorded as failed and the mails behind it go ahead.
+  /// Attempts are counted in the state store, so a mail that makes the bot
+  /// crash is given up after as many restarts instead of stopping it forever.
   public var attemptsPerMail = 3
-  /// Failures per mail so far, across the passes of this engine.
-  private let troubles = MailTroubles()
 
   private var loopGuard: LoopGuard {
     LoopGuard(ownAddresses: [settings.botAddress.address, settings.imapAccount.user])
@@ -149,16 +149,9 @@ public struct Engine: Sendable {
           }
           continue
         }
-        do {
-          try await handle(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
-          await troubles.clear(message.uid)
-        } catch {
-          // A pass that got this far reached the server; a mail that fails again and
-          // again is the mail's problem (Dovecot: "FETCH failed: Internal error" for a
-          // damaged file), and must not hold up the mails behind it forever.
-          let failures = await troubles.note(message.uid)
-          guard failures >= attemptsPerMail, !dryRun, !(error is CancellationError) else { throw error }
-          try await giveUp(on: message.uid, in: cursor, after: failures, error: error, summary: &summary)
+        // A record means it was handled before a crash, the cursor not yet moved: nothing to do.
+        if try await store.record(mailbox: mailbox, uidValidity: uidValidity, uid: message.uid) == nil {
+          try await attempt(message, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
         }
         // Staff see a mail leave the mailbox as soon as it is settled, not at the end of a long pass.
         if !settings.folders.isEmpty { try await fileSettled(in: cursor, summary: &summary) }
@@ -173,6 +166,34 @@ public struct Engine: Sendable {
     return summary
   }
 
+  /// Handles one new mail, counting the attempt in the store first. A mail
+  /// that failed, or during which the bot stopped, `attemptsPerMail` times is
+  /// recorded as failed instead, so that it cannot hold up the mails behind it.
+  private func attempt(
+    _ metadata: MessageMetadata, cursor: MailboxCursor, classifier: Classifier?, desk: Desk?,
+    summary: inout PassSummary
+  ) async throws {
+    let uid = metadata.uid
+    // Noted before the mail is touched: if the bot dies inside it, the next start knows.
+    let attempt =
+      dryRun ? 1 : try await store.beginAttempt(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid)
+    guard attempt <= attemptsPerMail else {
+      let reason = "the bot stopped \(attempt - 1) times while handling this mail and never finished it"
+      try await giveUp(on: uid, in: cursor, after: attempt - 1, reason: reason, summary: &summary)
+      return
+    }
+    do {
+      try await handle(metadata, cursor: cursor, classifier: classifier, desk: desk, summary: &summary)
+    } catch {
+      // A pass that got this far reached the server; a mail that fails again and
+      // again is the mail's problem (Dovecot: "FETCH failed: Internal error" for a
+      // damaged file), and must not hold up the mails behind it forever.
+      guard attempt >= attemptsPerMail, !dryRun, !(error is CancellationError) else { throw error }
+      let reason = "could not be handled in \(attempt) attempts: \(error)"
+      try await giveUp(on: uid, in: cursor, after: attempt, reason: reason, summary: &summary)
+    }
+  }
+
   /// Decides about one new mail and acts on it.
   private func handle(
     _ metadata: MessageMetadata, cursor: MailboxCursor, classifier: Classifier?, desk: Desk?,
@@ -181,9 +202,6 @@ public struct Engine: Sendable {
     let started = ContinuousClock.now
     let mailbox = cursor.mailbox
     let uid = metadata.uid
-    if try await store.record(mailbox: mailbox, uidValidity: cursor.uidValidity, uid: uid) != nil {
-      return  // handled before a crash, cursor not yet moved
-    }
     var log = logger
     log[metadataKey: "uid"] = "\(uid)"
 
@@ -487,24 +505,22 @@ public struct Engine: Sendable {
 
   /// Records a mail that failed `attempts` times as failed, for staff, and goes on.
   private func giveUp(
-    on uid: UInt32, in cursor: MailboxCursor, after attempts: Int, error: any Error, summary: inout PassSummary
+    on uid: UInt32, in cursor: MailboxCursor, after attempts: Int, reason: String, summary: inout PassSummary
   ) async throws {
     var log = logger
     log[metadataKey: "uid"] = "\(uid)"
     // A mail whose record was written before the failure is settled by its record, not here.
     guard try await store.record(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid) == nil else {
-      await troubles.clear(uid)
       return
     }
     log.error(
       "mail failed \(attempts) times in a row; recorded as failed and left for staff, the next mails go ahead",
-      metadata: ["error": "\(error)"])
+      metadata: ["error": "\(reason)"])
     try await store.save(
       MailRecord(
         mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid, status: .failed, attempts: attempts,
-        lastError: "could not be handled in \(attempts) attempts: \(error)", updatedAt: now()),
+        lastError: reason, updatedAt: now()),
       advancing: cursor)
-    await troubles.clear(uid)
     summary.failed += 1
     await flag(uid, in: cursor, keyword: Keyword.failed, log: log)
   }
@@ -590,17 +606,4 @@ enum ContentHash {
     let hex = String(hash, radix: 16)
     return String(repeating: "0", count: 16 - hex.count) + hex
   }
-}
-
-/// How often each mail failed its handling in a row (in memory: a restart
-/// gives every mail its attempts again, which is what a restart is for).
-actor MailTroubles {
-  private var failures: [UInt32: Int] = [:]
-
-  func note(_ uid: UInt32) -> Int {
-    failures[uid, default: 0] += 1
-    return failures[uid, default: 0]
-  }
-
-  func clear(_ uid: UInt32) { failures[uid] = nil }
 }

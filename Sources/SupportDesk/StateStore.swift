@@ -106,7 +106,12 @@ public protocol StateStore: Sendable {
   func hasReplied(toMessageID messageID: String) async throws -> Bool
   /// Whether a mail with these exact bytes already got (or is getting) a reply.
   func hasReplied(toContentHash hash: String) async throws -> Bool
-  /// Saves the record and moves the cursor in one transaction.
+  /// Notes that the bot starts handling this mail, durably, and says how many
+  /// times it has started without a record to show for it (this one included):
+  /// attempts that failed, and attempts the bot never came back from (a crash
+  /// in the middle of a mail). Saving the mail's record ends the count.
+  func beginAttempt(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> Int
+  /// Saves the record and moves the cursor in one transaction; the mail's attempts are settled by it.
   func save(_ record: MailRecord, advancing cursor: MailboxCursor?) async throws
   /// Moves the cursor alone (mail left alone as history on the first start).
   func save(cursor: MailboxCursor) async throws
@@ -226,6 +231,17 @@ public final class SQLiteStateStore: StateStore {
       }
       try db.create(index: "mail_contentHash", on: "mail", columns: ["contentHash"])
     }
+    migrator.registerMigration("v7: attempts") { db in
+      // Mails being handled, and how often handling them started; a row lives
+      // until the mail's record is saved, so it outlives a crash.
+      try db.create(table: "attempt") { table in
+        table.column("mailbox", .text).notNull()
+        table.column("uidValidity", .integer).notNull()
+        table.column("uid", .integer).notNull()
+        table.primaryKey(["mailbox", "uidValidity", "uid"])
+        table.column("count", .integer).notNull()
+      }
+    }
     return migrator
   }
 
@@ -273,8 +289,24 @@ public final class SQLiteStateStore: StateStore {
     }
   }
 
+  public func beginAttempt(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> Int {
+    try await database.write { db in
+      try Int.fetchOne(
+        db,
+        sql: """
+          INSERT INTO attempt (mailbox, uidValidity, uid, count) VALUES (?, ?, ?, 1)
+          ON CONFLICT(mailbox, uidValidity, uid) DO UPDATE SET count = count + 1
+          RETURNING count
+          """,
+        arguments: [mailbox, Int64(uidValidity), Int64(uid)]) ?? 1
+    }
+  }
+
   public func save(_ record: MailRecord, advancing cursor: MailboxCursor?) async throws {
     try await database.write { db in
+      try db.execute(
+        sql: "DELETE FROM attempt WHERE mailbox = ? AND uidValidity = ? AND uid = ?",
+        arguments: [record.mailbox, Int64(record.uidValidity), Int64(record.uid)])
       try db.execute(
         sql: """
           INSERT OR REPLACE INTO mail (mailbox, uidValidity, uid, messageID, contentHash, sender, subject, category,

@@ -350,6 +350,29 @@ struct EngineTests {
     #expect(try await store.record(mailbox: folder, uidValidity: validity, uid: second)?.status == .sent)
   }
 
+  @Test("a mail the bot died on three times is recorded as failed on the next start; the mails behind it go ahead")
+  func mailThatStopsTheBot() async throws {
+    let folder = "Engine-\(UUID().uuidString.prefix(8))"
+    let client = try stack.imap(botAccount)
+    try await client.createMailbox(folder)
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    _ = try await engine(folder: folder, store: store).runOnce()  // the first start is behind it
+    let (validity, first) = try #require(
+      try await client.append(customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "1."), to: folder))
+    let (_, second) = try #require(
+      try await client.append(customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "2."), to: folder))
+    // Three starts that each began the first mail and never came back (killed, out of memory…).
+    for _ in 0..<3 { _ = try await store.beginAttempt(mailbox: folder, uidValidity: validity, uid: first) }
+    let summary = try await engine(folder: folder, store: store).runOnce()
+    #expect(summary.failed == 1 && summary.replied == 1, "\(summary)")
+    let failed = try #require(try await store.record(mailbox: folder, uidValidity: validity, uid: first))
+    #expect(failed.status == .failed)
+    #expect(failed.lastError?.contains("stopped 3 times") == true)
+    #expect(try await store.record(mailbox: folder, uidValidity: validity, uid: second)?.status == .sent)
+    let flags = try await client.metadata(in: folder, uidValidity: validity, uids: [first]).first?.flags ?? []
+    #expect(flags.contains(Keyword.failed))
+  }
+
   @Test("a brand-new, empty mailbox: the first passes find nothing and fail nothing, the first mail is answered")
   func emptyMailbox() async throws {
     let folder = try await mailbox(with: [], ids: [])
@@ -632,6 +655,9 @@ struct StopsAfterSMTP: StateStore {
     try await inner.save(record, advancing: cursor)
   }
 
+  func beginAttempt(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> Int {
+    try await inner.beginAttempt(mailbox: mailbox, uidValidity: uidValidity, uid: uid)
+  }
   func cursor(for mailbox: String) async throws -> MailboxCursor? { try await inner.cursor(for: mailbox) }
   func record(mailbox: String, uidValidity: UInt32, uid: UInt32) async throws -> MailRecord? {
     try await inner.record(mailbox: mailbox, uidValidity: uidValidity, uid: uid)

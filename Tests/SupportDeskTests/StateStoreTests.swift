@@ -37,6 +37,25 @@ struct StateStoreTests {
     #expect(try await reopened.counts() == [.sending: 1])
   }
 
+  @Test("attempts at a mail are counted across restarts until its record is saved")
+  func attemptsSurviveRestarts() async throws {
+    let path = temporaryStatePath()
+    do {
+      let store = try SQLiteStateStore(path: path)
+      #expect(try await store.beginAttempt(mailbox: "INBOX", uidValidity: 7, uid: 42) == 1)
+      #expect(try await store.beginAttempt(mailbox: "INBOX", uidValidity: 7, uid: 42) == 2)
+      #expect(try await store.beginAttempt(mailbox: "INBOX", uidValidity: 7, uid: 43) == 1)
+      #expect(try await store.beginAttempt(mailbox: "INBOX", uidValidity: 8, uid: 42) == 1)
+    }
+    // A crash: the count is still there for the next start.
+    let reopened = try SQLiteStateStore(path: path)
+    #expect(try await reopened.beginAttempt(mailbox: "INBOX", uidValidity: 7, uid: 42) == 3)
+    try await reopened.save(
+      MailRecord(mailbox: "INBOX", uidValidity: 7, uid: 42, status: .sent, updatedAt: Date()), advancing: nil)
+    #expect(try await reopened.beginAttempt(mailbox: "INBOX", uidValidity: 7, uid: 42) == 1)
+    #expect(try await reopened.beginAttempt(mailbox: "INBOX", uidValidity: 7, uid: 43) == 2)
+  }
+
   @Test("a record for another UIDVALIDITY is a different mail")
   func uidValidityScopesRecords() async throws {
     let store = try SQLiteStateStore(path: temporaryStatePath())
