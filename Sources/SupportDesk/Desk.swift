@@ -72,12 +72,32 @@ public struct Desk: Sendable {
   public var loopGuard: LoopGuard
   /// Category titles by id, for the templates.
   public var categoryTitles: [String: String]
+  /// Categories whose mail gets no automatic reply (`reply: no`).
+  public var silentCategories: Set<String>
 
-  public init(setup: DeskSetup, customers: CustomerDirectory?, loopGuard: LoopGuard, categoryTitles: [String: String]) {
+  public init(
+    setup: DeskSetup, customers: CustomerDirectory?, loopGuard: LoopGuard, categoryTitles: [String: String],
+    silentCategories: Set<String> = []
+  ) {
     self.setup = setup
     self.customers = customers
     self.loopGuard = loopGuard
     self.categoryTitles = categoryTitles
+    self.silentCategories = silentCategories
+  }
+
+  /// With the titles and reply switches of the categories in `rules`.
+  public init(setup: DeskSetup, customers: CustomerDirectory?, loopGuard: LoopGuard, rules: RuleSet?) {
+    let categories = rules?.categories ?? []
+    self.init(
+      setup: setup, customers: customers, loopGuard: loopGuard,
+      categoryTitles: Dictionary(categories.map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first }),
+      silentCategories: rules?.silentCategories ?? [])
+  }
+
+  /// Why a mail of this category gets no reply, if its category says so.
+  public func categorySkip(_ category: String?) -> SkipReason? {
+    category.map(silentCategories.contains) == true ? .noReplyCategory : nil
   }
 
   public var planner: ReplyPlanner { ReplyPlanner(policy: setup.policy) }
@@ -95,7 +115,7 @@ public struct Desk: Sendable {
       categoryTitle: category.flatMap { categoryTitles[$0] }, identification: identification, language: language,
       now: now, ticket: "", subject: message.subject ?? "")
     return Assessment(
-      skip: loopGuard.reasonToSkip(message), identification: identification, reply: reply,
+      skip: loopGuard.reasonToSkip(message) ?? categorySkip(category), identification: identification, reply: reply,
       quotedTickets: Self.ticketTags(in: message.subject ?? "", prefix: setup.policy.ticketPrefix))
   }
 

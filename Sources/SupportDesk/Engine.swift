@@ -123,9 +123,7 @@ public struct Engine: Sendable {
     let classifier = rules?.current(logger: logger)
     let desk = self.desk?.current(logger: logger).map { setup in
       Desk(
-        setup: setup, customers: customers?.current(logger: logger), loopGuard: loopGuard,
-        categoryTitles: Dictionary(
-          (classifier?.rules.categories ?? []).map { ($0.id, $0.title) }, uniquingKeysWith: { first, _ in first }))
+        setup: setup, customers: customers?.current(logger: logger), loopGuard: loopGuard, rules: classifier?.rules)
     }
     // STATUS is the cheap probe: when UIDNEXT says nothing arrived, no search at all.
     let nothingNew = !isFirstStart && (status.uidNext.map { $0 <= cursor.lastUID &+ 1 } ?? false)
@@ -259,6 +257,9 @@ public struct Engine: Sendable {
       record.ticket = ticket
       log[metadataKey: "ticket"] = "\(ticket)"
       if !dryRun, let id = message.messageID { try await store.link(messageIDs: [id], to: ticket) }
+    }
+    if reason == nil, let id = triage?.category, classifier?.rules.silentCategories.contains(id) == true {
+      reason = .noReplyCategory  // a thank-you note: staff see it, the customer gets no reply to it
     }
     if reason == nil, let address = recipient?.address {
       reason = settings.rateLimits.reasonToSkip(

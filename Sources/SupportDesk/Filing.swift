@@ -54,17 +54,24 @@ public struct FilingFolders: Sendable, Equatable {
   /// Where a mail goes once it is settled: nil while it is not (history, a
   /// reply being sent or waiting for a retry), and for outcomes without a folder.
   public func folder(for record: MailRecord) -> String? {
-    switch record.status {
-    case .sent:
+    let byCoverage: String? =
       switch record.coverage.flatMap(Coverage.init(rawValue:)) ?? .unclassified {
       case .covered: covered
       case .uncovered: uncovered
       case .other: other
       case .unclassified: unclassified
       }
-    case .failed: failed
-    case .skipped: record.skipReason == .vanished ? nil : skipped
-    case .history, .sending, .retry: nil
+    switch record.status {
+    case .sent: return byCoverage
+    case .failed: return failed
+    case .skipped:
+      switch record.skipReason {
+      case .vanished: return nil
+      // Not answered on purpose, but a customer's mail: it goes where its category's mail goes.
+      case .noReplyCategory: return byCoverage
+      default: return skipped
+      }
+    case .history, .sending, .retry: return nil
     }
   }
 }

@@ -31,6 +31,8 @@ public enum SkipReason: String, Sendable, Codable, CaseIterable {
   case rateLimited = "rate-limited"
   /// The bot already sent its hourly cap of auto-replies (a flood, perhaps of forged senders).
   case hourlyCap = "hourly-cap"
+  /// Its category says `reply: no` (a thank-you note): filed with its category's mail, not answered.
+  case noReplyCategory = "no-reply-category"
 }
 
 /// The RFC 3834 / RFC 5230 rules for when an automatic reply must not be

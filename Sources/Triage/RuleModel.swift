@@ -176,6 +176,9 @@ public struct Category: Sendable, Hashable {
   public var threshold: Int
   /// Breaks exact ties only: the higher priority wins.
   public var priority: Int
+  /// Whether mail of this category gets an automatic reply (`reply: no` for
+  /// thank-you notes and the like: recorded and filed, not answered).
+  public var autoReply: Bool = true
   public var conditions: [Condition]
   public var examples: [InlineExample]
   public var counterExamples: [InlineExample]
@@ -192,6 +195,9 @@ public struct RuleSet: Sendable {
     self.categories = categories
     self.margin = margin
   }
+
+  /// The categories whose mail gets no automatic reply (`reply: no`).
+  public var silentCategories: Set<String> { Set(categories.filter { !$0.autoReply }.map(\.id)) }
 }
 
 extension Diagnostic {

@@ -179,6 +179,7 @@ public struct RuleParser {
     var coverage: Coverage?
     var threshold: Int?
     var priority = 0
+    var autoReply: Bool?
     var conditions: [Condition] = []
     var examples: [InlineExample] = []
     var counterExamples: [InlineExample] = []
@@ -227,6 +228,14 @@ public struct RuleParser {
           continue
         }
         priority = value
+      case .reply:
+        guard once(autoReply, "reply") else { continue }
+        autoReply = Keys.yesNo(key.value)
+        if autoReply == nil {
+          report(
+            .error, valueLocation, "reply must be yes or no, not '\(key.value)'",
+            hint: "reply: no — mail of this category is recorded and filed, but gets no automatic reply")
+        }
       case .example, .counterExample:
         let text = Self.unquoted(key.value)
         if text.isEmpty {
@@ -266,8 +275,9 @@ public struct RuleParser {
       let threshold
     else { return nil }
     return Category(
-      id: id, title: title, coverage: coverage, threshold: threshold, priority: priority, conditions: conditions,
-      examples: examples, counterExamples: counterExamples, location: start)
+      id: id, title: title, coverage: coverage, threshold: threshold, priority: priority,
+      autoReply: autoReply ?? true, conditions: conditions, examples: examples, counterExamples: counterExamples,
+      location: start)
   }
 
   private mutating func parseCondition(_ line: LogicalLine, key: LogicalLine.Key) -> Condition? {
@@ -346,18 +356,19 @@ public struct RuleParser {
 /// The keys of the rule format, with their Polish aliases.
 enum Keys {
   enum Kind {
-    case category, title, coverage, threshold, priority, example, counterExample, list, margin, target, exclude
+    case category, title, coverage, threshold, priority, reply, example, counterExample, list, margin, target, exclude
   }
 
   static let categoryKeys = [
-    "category", "title", "coverage", "threshold", "priority", "example", "not-example", "exclude", "subject", "body",
-    "text", "quoted", "from", "domain", "header", "attachment", "list",
+    "category", "title", "coverage", "threshold", "priority", "reply", "example", "not-example", "exclude", "subject",
+    "body", "text", "quoted", "from", "domain", "header", "attachment", "list",
   ]
 
   private static let kinds: [String: Kind] = [
     "category": .category, "kategoria": .category, "title": .title, "tytul": .title, "nazwa": .title,
     "coverage": .coverage, "zakres": .coverage, "threshold": .threshold, "prog": .threshold, "priority": .priority,
-    "priorytet": .priority, "example": .example, "przyklad": .example, "not-example": .counterExample,
+    "priorytet": .priority, "reply": .reply, "odpowiedz": .reply, "example": .example, "przyklad": .example,
+    "not-example": .counterExample,
     "counter-example": .counterExample, "kontrprzyklad": .counterExample, "nie-przyklad": .counterExample,
     "list": .list, "lista": .list, "margin": .margin, "margines": .margin, "exclude": .exclude, "wyklucz": .exclude,
   ]
@@ -376,6 +387,15 @@ enum Keys {
   }
 
   static func target(_ word: String) -> Target? { targets[fold(word)] }
+
+  /// yes/no, tak/nie.
+  static func yesNo(_ value: String) -> Bool? {
+    switch fold(value) {
+    case "yes", "tak", "true": true
+    case "no", "nie", "false": false
+    default: nil
+    }
+  }
 
   static func coverage(_ value: String) -> Coverage? {
     switch fold(value) {

@@ -45,9 +45,7 @@ struct DeskOptions: ParsableArguments {
     let environment = ProcessInfo.processInfo.environment
     let ownAddresses = [environment["SUPPORTBOT_ADDRESS"], environment["SUPPORTBOT_IMAP_USER"]].compactMap { $0 }
     let desk = Desk(
-      setup: setup, customers: directory, loopGuard: LoopGuard(ownAddresses: ownAddresses),
-      categoryTitles: Dictionary(classifier.rules.categories.map { ($0.id, $0.title) }, uniquingKeysWith: { a, _ in a })
-    )
+      setup: setup, customers: directory, loopGuard: LoopGuard(ownAddresses: ownAddresses), rules: classifier.rules)
     return (classifier, desk)
   }
 }

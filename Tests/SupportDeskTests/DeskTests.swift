@@ -101,6 +101,21 @@ struct IdentificationTests {
     #expect(identification.senderIsOnRecord == onRecord)
   }
 
+  @Test("the shipped rules answer no thank-you note (thanks says reply: no) and every other category")
+  func shippedSilentCategories() throws {
+    let (rules, diagnostics) = RuleLoader.load(directory: shippedRules)
+    let ruleSet = try #require(rules, "\(diagnostics)")
+    #expect(ruleSet.silentCategories == ["thanks"])
+    let setup = try #require(DeskSetup.load(rulesDirectory: shippedRules).0)
+    let desk = Desk(setup: setup, customers: nil, loopGuard: LoopGuard(ownAddresses: ["pomoc@pwsk.pl"]), rules: ruleSet)
+    let message = mail(from: "jan@firma.pl", body: "Dziękuję, już działa.")
+    let now = moment("2026-11-25T10:00:00+01:00")
+    let thanks = TriageResult(category: "thanks", coverage: .other, scores: [], reason: "")
+    #expect(desk.assess(message, triage: thanks, now: now).skip == .noReplyCategory)
+    let sales = TriageResult(category: "sales", coverage: .other, scores: [], reason: "")
+    #expect(desk.assess(message, triage: sales, now: now).skip == nil)
+  }
+
   @Test("a key quoted from a stranger's address gets a neutral answer that names nothing of the customer")
   func unverified() throws {
     let desk = try shippedDesk()

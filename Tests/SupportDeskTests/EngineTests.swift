@@ -33,20 +33,39 @@ struct EngineTests {
     return folder
   }
 
-  /// A rules folder with one category: errors (błąd*, błęd*).
-  func errorRules() throws -> RuleBook {
+  /// A rules folder with an `errors` category (błąd*, błęd*) and the other category files given by name.
+  func errorRules(_ more: [String: String] = [:]) throws -> RuleBook {
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("rules-\(UUID().uuidString)")
     try FileManager.default.createDirectory(
       at: directory.appendingPathComponent("categories"), withIntermediateDirectories: true)
-    try """
-    category: errors
-    title: Błędy
-    coverage: covered
-    threshold: 3
-    text +3: błąd*, błęd*
-    example: błąd
-    """.write(to: directory.appendingPathComponent("categories/errors.rules"), atomically: true, encoding: .utf8)
+    let errors = """
+      category: errors
+      title: Błędy
+      coverage: covered
+      threshold: 3
+      text +3: błąd*, błęd*
+      example: błąd
+      """
+    for (name, text) in more.merging(["errors": errors], uniquingKeysWith: { first, _ in first }) {
+      try text.write(
+        to: directory.appendingPathComponent("categories/\(name).rules"), atomically: true, encoding: .utf8)
+    }
     return RuleBook(directory: directory.path)
+  }
+
+  /// The error rules plus a `thanks` category that says `reply: no`.
+  func rulesWithSilentThanks() throws -> RuleBook {
+    try errorRules([
+      "thanks": """
+      category: thanks
+      title: Podziękowania
+      coverage: other
+      threshold: 3
+      reply: no
+      text +3: dziekuj*, dzieki
+      example: dziękuję
+      """
+    ])
   }
 
   func engine(
@@ -203,6 +222,34 @@ struct EngineTests {
       try await store.unfiled(
         mailbox: folder, uidValidity: try #require(try await client.status(of: folder).uidValidity)
       ).isEmpty)
+  }
+
+  @Test(
+    "a thank-you note (its category says reply: no) gets no reply, is recorded with the reason and filed as 'other'")
+  func silentCategory() async throws {
+    let ids = [uniqueMessageID(), uniqueMessageID()]
+    let folder = try await mailbox(
+      with: [
+        customerMail(
+          from: customer(), to: botAccount, subject: "Re: zgłoszenie", body: "Dziękuję, działa!", messageID: ids[0]),
+        customerMail(from: customer(), to: botAccount, subject: "Błąd", body: "Błąd 1045.", messageID: ids[1]),
+      ], ids: ids)
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let other = "\(folder)-Inne"
+    let summary = try await engine(
+      folder: folder, store: store, rules: try rulesWithSilentThanks(), folders: FilingFolders(other: other)
+    ).runOnce()
+    #expect(summary.replied == 1 && summary.skipped == 1, "\(summary)")
+    let skipped = try #require(try await store.records(withStatus: .skipped).first)
+    #expect(skipped.skipReason == .noReplyCategory && skipped.category == "thanks")
+    let client = try stack.imap(botAccount)
+    let validity = try #require(try await client.status(of: other).uidValidity)
+    #expect(try await client.uids(in: other, uidValidity: validity, header: "Message-ID", contains: ids[0]).count == 1)
+    try await Task.sleep(for: .seconds(1))  // give a wrong reply time to arrive
+    #expect(
+      try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: ids[0], timeout: .zero)
+        .isEmpty)
+    #expect(try await stack.waitForMessages(MailStack.catchall, header: "In-Reply-To", contains: ids[1]).count == 1)
   }
 
   /// A folder of klient@ that mail to `klient+FOLDER@example.test` is delivered

@@ -31,6 +31,7 @@ struct RuleParserTests {
     ])
     #expect(diagnostics.filter { $0.severity == .error }.isEmpty, "\(diagnostics)")
     let category = try #require(rules?.categories.first)
+    #expect(category.autoReply)  // without a reply line, mail of a category is answered
     #expect(category.conditions.map(\.weight) == [3, 2, 0])
     #expect(category.conditions.map(\.location.line) == [5, 6, 7])
     #expect(category.conditions[2].isExclusion)
@@ -53,6 +54,8 @@ struct RuleParserTests {
       ("margin: 2", "error: margin is a global setting", "settings.rules"),
       ("to nie jest reguła", "devices.rules:5:1: error: expected 'key: value'", nil),
       ("coverage: platne", "'coverage' is given twice", nil),
+      ("reply: moze", "devices.rules:5:8: error: reply must be yes or no, not 'moze'", "no automatic reply"),
+      ("replay: no", "devices.rules:5:1: error: unknown key 'replay'", "did you mean 'reply'?"),
     ] as [(String, String, String?)])
   func reportsMistakes(line: String, message: String, hint: String?) throws {
     let (rules, diagnostics) = RuleParser.parse([categoryFile("body +3: drukar*\n" + line)])
@@ -116,11 +119,14 @@ struct RuleParserTests {
              "czytnik# kod*"
           temat +1: kolektor* LUB czytnik*
           przykład: "Drukarka nie drukuje"
+          odpowiedź: nie
           """, kind: .category)
     ])
     #expect(diagnostics.filter { $0.severity == .error }.isEmpty, "\(diagnostics)")
     let category = try #require(rules?.categories.first)
     #expect(category.coverage == .uncovered)
+    #expect(!category.autoReply)
+    #expect(rules?.silentCategories == ["urzadzenia"])
     #expect(category.title == "Urządzenia")
     #expect(category.conditions[0].expression.terms.map(\.source) == ["drukar*", "skaner*", "\"czytnik# kod*\""])
     #expect(category.conditions[1].target == .subject)
