@@ -110,7 +110,7 @@ public struct HeaderParameters: Sendable, Equatable {
   private static func lowercased(_ bytes: ArraySlice<UInt8>) -> String {
     String(unsafeUninitializedCapacity: bytes.count) { output in
       for (offset, byte) in bytes.enumerated() {
-        output[offset] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+        output[offset] = byte.asciiLowercased
       }
       return bytes.count
     }

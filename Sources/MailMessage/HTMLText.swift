@@ -204,7 +204,7 @@ public enum HTMLText {
       init?(_ bytes: some Collection<UInt8>) {
         guard bytes.count <= 16 else { return nil }
         for (offset, byte) in bytes.enumerated() {
-          let lower = UInt64(byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte)
+          let lower = UInt64(byte.asciiLowercased)
           if offset < 8 { low |= lower << (8 * offset) } else { high |= lower << (8 * (offset - 8)) }
         }
       }
@@ -235,7 +235,7 @@ public enum HTMLText {
 
     /// Skips everything up to `</name>` (case-insensitive).
     private mutating func skipElement(_ name: ArraySlice<UInt8>) {
-      let closing = Array("</".utf8) + name.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 + 32 : $0 }
+      let closing = Array("</".utf8) + name.map(\.asciiLowercased)
       var cursor = index
       while cursor + closing.count <= html.count {
         if html[cursor] == UInt8(ascii: "<"), matchesLowercased(closing, at: cursor) {
@@ -275,9 +275,7 @@ public enum HTMLText {
     private func matchesLowercased(_ bytes: [UInt8], at position: Int) -> Bool {
       guard position + bytes.count <= html.count else { return false }
       for offset in 0..<bytes.count {
-        var byte = html[position + offset]
-        if byte >= UInt8(ascii: "A"), byte <= UInt8(ascii: "Z") { byte += 32 }
-        if byte != bytes[offset] { return false }
+        if html[position + offset].asciiLowercased != bytes[offset] { return false }
       }
       return true
     }
@@ -362,16 +360,12 @@ public enum HTMLText {
           || byte == UInt8(ascii: "s") || byte == UInt8(ascii: "b")
         {
           for marker in quoteMarkers where marker.count <= attributes.endIndex - index {
-            if zip(marker, attributes[index...]).allSatisfy({ lowercasedASCII($1) == $0 }) { return true }
+            if zip(marker, attributes[index...]).allSatisfy({ $1.asciiLowercased == $0 }) { return true }
           }
         }
         index += 1
       }
       return false
-    }
-
-    private static func lowercasedASCII(_ byte: UInt8) -> UInt8 {
-      byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
     }
 
     static func attribute(_ name: String, in attributes: String) -> String? {

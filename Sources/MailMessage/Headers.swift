@@ -286,9 +286,11 @@ extension Collection<UInt8> {
   /// Whether both hold the same bytes, ASCII letters compared without case.
   func equalsIgnoringASCIICase(_ other: some Collection<UInt8>) -> Bool {
     guard count == other.count else { return false }
-    return zip(self, other).allSatisfy { mine, theirs in
-      mine == theirs
-        || (mine | 0x20 == theirs | 0x20 && (mine | 0x20) >= UInt8(ascii: "a") && (mine | 0x20) <= UInt8(ascii: "z"))
-    }
+    return zip(self, other).allSatisfy { $0.asciiLowercased == $1.asciiLowercased }
   }
+}
+
+extension UInt8 {
+  /// An ASCII capital letter in lower case; every other byte as it is.
+  var asciiLowercased: UInt8 { self >= UInt8(ascii: "A") && self <= UInt8(ascii: "Z") ? self | 0x20 : self }
 }

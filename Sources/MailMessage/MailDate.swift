@@ -96,7 +96,7 @@ public enum MailDate {
 
   /// Three ASCII letters, lower-cased, as one number.
   private static func key(_ a: UInt8, _ b: UInt8, _ c: UInt8) -> UInt32 {
-    UInt32(a | 0x20) << 16 | UInt32(b | 0x20) << 8 | UInt32(c | 0x20)
+    UInt32(a.asciiLowercased) << 16 | UInt32(b.asciiLowercased) << 8 | UInt32(c.asciiLowercased)
   }
 
   private static func keys(_ names: [String]) -> [UInt32] {

@@ -264,7 +264,7 @@ struct FoldedLines {
         let byte = text[position]
         if byte < 0x80 {
           if byte != UInt8(ascii: "*") {
-            output[written] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte + 32 : byte
+            output[written] = byte.asciiLowercased
             written += 1
           }
         } else if position + 1 < end, let plain = Self.polish(byte, text[position + 1]) {
