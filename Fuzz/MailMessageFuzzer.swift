@@ -13,6 +13,18 @@ public func fuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
   _ = (message.messageID, message.inReplyTo, message.references, message.text, message.newText, message.attachments)
   for part in [message.root] + message.root.parts { _ = (part.decodedBody, part.filename, part.decodedSize) }
 
+  // The byte fast paths must agree with the general parsers they stand in for.
+  for field in message.headers.fields {
+    let text = String(decoding: field.valueBytes, as: UTF8.self)
+    precondition(MailDate.parse(bytes: field.valueBytes) == MailDate.parse(text), "date paths disagree: \(text)")
+    precondition(
+      HeaderParameters(parsing: field.valueBytes) == HeaderParameters(parsing: text),
+      "parameter paths disagree: \(text)")
+    precondition(
+      EncodedWords.decode(text).utf8.containsLineBreak == EncodedWords.decode(text).contains(where: \.isNewline),
+      "line-break check disagrees: \(text)")
+  }
+
   // A reply built from hostile values must never carry a header of their making.
   let reply = OutgoingMessage(
     from: MailAddress(name: "Pomoc", address: "pomoc@pwsk.pl"),
