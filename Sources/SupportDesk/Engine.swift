@@ -176,7 +176,8 @@ public struct Engine: Sendable {
     let attempt =
       dryRun ? 1 : try await store.beginAttempt(mailbox: cursor.mailbox, uidValidity: cursor.uidValidity, uid: uid)
     guard attempt <= attemptsPerMail else {
-      let reason = "the bot stopped \(attempt - 1) times while handling this mail and never finished it"
+      let reason =
+        "handling this mail started \(attempt - 1) times without finishing (the bot failed or stopped inside it each time)"
       try await giveUp(on: uid, in: cursor, after: attempt - 1, reason: reason, summary: &summary)
       return
     }

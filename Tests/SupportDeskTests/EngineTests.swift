@@ -414,7 +414,7 @@ struct EngineTests {
     #expect(summary.failed == 1 && summary.replied == 1, "\(summary)")
     let failed = try #require(try await store.record(mailbox: folder, uidValidity: validity, uid: first))
     #expect(failed.status == .failed)
-    #expect(failed.lastError?.contains("stopped 3 times") == true)
+    #expect(failed.lastError?.contains("started 3 times without finishing") == true)
     #expect(try await store.record(mailbox: folder, uidValidity: validity, uid: second)?.status == .sent)
     let flags = try await client.metadata(in: folder, uidValidity: validity, uids: [first]).first?.flags ?? []
     #expect(flags.contains(Keyword.failed))
