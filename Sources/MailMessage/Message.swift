@@ -139,46 +139,48 @@ public struct MIMEPart: Sendable, Equatable {
 extension MIMEPart {
   /// CRLF and lone CR become LF; NUL bytes are dropped. In place: the text only gets shorter.
   static func normalizeLineEnds(_ bytes: inout [UInt8]) {
-    let count = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
-      guard let base = buffer.baseAddress,
-        let firstCR = memchr(base, 0x0D, buffer.count) ?? memchr(base, 0, buffer.count)
-      else { return buffer.count }
-      if memchr(base, 0, buffer.count) == nil {
-        // Only CRs to handle: the text between them moves in whole runs.
-        var cr: UnsafeMutableRawPointer? = firstCR
-        var written = base.distance(to: firstCR.assumingMemoryBound(to: UInt8.self))
-        var index = written
-        while let found = cr {
-          let position = base.distance(to: found.assumingMemoryBound(to: UInt8.self))
-          if written != index { memmove(base + written, base + index, position - index) }
-          written += position - index
-          base[written] = 0x0A
-          written += 1
-          index = position + 1
-          if index < buffer.count, base[index] == 0x0A { index += 1 }
-          cr = index < buffer.count ? memchr(base + index, 0x0D, buffer.count - index) : nil
-        }
-        if written != index { memmove(base + written, base + index, buffer.count - index) }
-        return written + buffer.count - index
+    let count = bytes.withUnsafeMutableBufferPointer { mutable -> Int in
+      let buffer = UnsafeBufferPointer(mutable)
+      guard buffer.index(of: 0, from: 0) == nil else { return Self.normalizingBytewise(mutable) }
+      guard var cr = buffer.index(of: 0x0D, from: 0), let base = mutable.baseAddress else { return buffer.count }
+      // Only CRs to handle: the text between them moves in whole runs.
+      var written = cr
+      var index = cr
+      while true {
+        if written != index { memmove(base + written, base + index, cr - index) }
+        written += cr - index
+        base[written] = 0x0A
+        written += 1
+        index = cr + 1
+        if index < buffer.count, base[index] == 0x0A { index += 1 }
+        guard let next = buffer.index(of: 0x0D, from: index) else { break }
+        cr = next
       }
-      var written = 0
-      var index = 0
-      while index < buffer.count {
-        let byte = buffer[index]
-        if byte == 0x0D {
-          buffer[written] = 0x0A
-          written += 1
-          if index + 1 < buffer.count, buffer[index + 1] == 0x0A { index += 1 }
-        } else if byte != 0 {
-          buffer[written] = byte
-          written += 1
-        }
-        index += 1
-      }
-      return written
+      if written != index { memmove(base + written, base + index, buffer.count - index) }
+      return written + buffer.count - index
     }
     bytes.removeLast(bytes.count - count)
   }
+
+  /// The general case, byte by byte: CRLF and CR to LF, NUL dropped. Returns the new length.
+  private static func normalizingBytewise(_ buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    var written = 0
+    var index = 0
+    while index < buffer.count {
+      let byte = buffer[index]
+      if byte == 0x0D {
+        buffer[written] = 0x0A
+        written += 1
+        if index + 1 < buffer.count, buffer[index + 1] == 0x0A { index += 1 }
+      } else if byte != 0 {
+        buffer[written] = byte
+        written += 1
+      }
+      index += 1
+    }
+    return written
+  }
+
 }
 
 /// A parsed email message: decoded headers, the readable text, the new text
@@ -366,14 +368,10 @@ public struct Message: Sendable, Equatable {
     var pieces: [ArraySlice<UInt8>] = []
     var partStart: Int?
     let closed = body.withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress else { return false }
       let offset = body.startIndex  // buffer[i] is body[offset + i]
       var index = 0
       while index < buffer.count {
-        let lineEnd =
-          memchr(base + index, 0x0A, buffer.count - index).map {
-            base.distance(to: $0.assumingMemoryBound(to: UInt8.self))
-          } ?? buffer.count
+        let lineEnd = buffer.index(of: 0x0A, from: index) ?? buffer.count
         let next = lineEnd < buffer.count ? lineEnd + 1 : lineEnd
         defer { index = next }
         guard buffer[index] == UInt8(ascii: "-"), buffer[index..<lineEnd].starts(with: delimiter) else { continue }

@@ -243,7 +243,7 @@ struct FoldedLines {
     folded = buffer
     originals.reserveCapacity(text.count / 32 + 1)
     var lineStart = 0
-    while let lineEnd = text[lineStart...].firstIndex(of: 0x0A) {
+    while let lineEnd = text.index(of: 0x0A, from: lineStart) {
       originals.append(lineStart..<(lineEnd > lineStart && text[lineEnd - 1] == 0x0D ? lineEnd - 1 : lineEnd))
       lineStart = lineEnd + 1
     }

@@ -19,10 +19,7 @@ public enum TransferEncoding {
         var index = 0
         while index < bytes.count {
           // The text up to the next '=' is copied as it is, in one run.
-          let equals =
-            memchr(bytes.baseAddress! + index, Int32(UInt8(ascii: "=")), bytes.count - index).map {
-              bytes.baseAddress!.distance(to: $0.assumingMemoryBound(to: UInt8.self))
-            } ?? bytes.count
+          let equals = bytes.index(of: UInt8(ascii: "="), from: index) ?? bytes.count
           if equals > index {
             (output.baseAddress! + written).initialize(from: bytes.baseAddress! + index, count: equals - index)
             written += equals - index
@@ -200,15 +197,21 @@ public enum TransferEncoding {
   }
 }
 
+extension UnsafeBufferPointer<UInt8> {
+  /// The index of the first `byte` at or after `start`, or nil (found with `memchr`).
+  func index(of byte: UInt8, from start: Int) -> Int? {
+    guard start < count, let base = baseAddress, let found = memchr(base + start, Int32(byte), count - start) else {
+      return nil
+    }
+    return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+  }
+}
+
 extension ArraySlice<UInt8> {
   /// The index of the first `byte` at or after `start`, or `endIndex` (found with `memchr`).
   func firstIndex(of byte: UInt8, from start: Int) -> Int {
-    guard start < endIndex else { return endIndex }
-    return withUnsafeBufferPointer { buffer in
-      guard let base = buffer.baseAddress,
-        let found = memchr(base + (start - startIndex), Int32(byte), endIndex - start)
-      else { return endIndex }
-      return startIndex + base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+    withUnsafeBufferPointer { buffer in
+      buffer.index(of: byte, from: start - startIndex).map { startIndex + $0 } ?? endIndex
     }
   }
 }
