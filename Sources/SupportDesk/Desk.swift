@@ -97,7 +97,12 @@ public struct Desk: Sendable {
 
   /// Why a mail of this category gets no reply, if its category says so.
   public func categorySkip(_ category: String?) -> SkipReason? {
-    category.map(silentCategories.contains) == true ? .noReplyCategory : nil
+    Self.categorySkip(category, silent: silentCategories)
+  }
+
+  /// Why a mail of this category gets no reply, if it is one of the `silent` ones (`reply: no`).
+  public static func categorySkip(_ category: String?, silent: Set<String>) -> SkipReason? {
+    category.map(silent.contains) == true ? .noReplyCategory : nil
   }
 
   public var planner: ReplyPlanner { ReplyPlanner(policy: setup.policy) }

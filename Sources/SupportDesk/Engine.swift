@@ -259,8 +259,9 @@ public struct Engine: Sendable {
       log[metadataKey: "ticket"] = "\(ticket)"
       if !dryRun, let id = message.messageID { try await store.link(messageIDs: [id], to: ticket) }
     }
-    if reason == nil, let id = triage?.category, classifier?.rules.silentCategories.contains(id) == true {
-      reason = .noReplyCategory  // a thank-you note: staff see it, the customer gets no reply to it
+    if reason == nil {
+      // A thank-you note (reply: no): staff see it, the customer gets no reply to it.
+      reason = Desk.categorySkip(triage?.category, silent: classifier?.rules.silentCategories ?? [])
     }
     if reason == nil, let address = recipient?.address {
       reason = settings.rateLimits.reasonToSkip(

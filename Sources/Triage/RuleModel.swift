@@ -187,17 +187,17 @@ public struct Category: Sendable, Hashable {
 
 /// Everything in `rules/`, checked and ready to compile.
 public struct RuleSet: Sendable {
-  public var categories: [Category]
+  public let categories: [Category]
   /// The winner must beat the runner-up by at least this many points.
   public var margin: Int
+  /// The categories whose mail gets no automatic reply (`reply: no`).
+  public let silentCategories: Set<String>
 
   public init(categories: [Category], margin: Int) {
     self.categories = categories
     self.margin = margin
+    silentCategories = Set(categories.filter { !$0.autoReply }.map(\.id))
   }
-
-  /// The categories whose mail gets no automatic reply (`reply: no`).
-  public var silentCategories: Set<String> { Set(categories.filter { !$0.autoReply }.map(\.id)) }
 }
 
 extension Diagnostic {
