@@ -15,7 +15,7 @@ public struct HeaderParameters: Sendable, Equatable {
 
   /// Parses `text/plain; charset="utf-8"; format=flowed`.
   public init(parsing text: String) {
-    let segments = Self.splitSegments(text)
+    let segments = Self.splitSegments(text.utf8).map(Substring.init)
     value = (segments.first ?? "").trimmingWhitespace().lowercased()
 
     // name → (is extended, value) for plain and `name*` parameters;
@@ -78,23 +78,9 @@ public struct HeaderParameters: Sendable, Equatable {
       self.init(parsing: String(decoding: bytes, as: UTF8.self))
       return
     }
-    // Segments end at semicolons outside quoted strings; the first is the value.
-    var value: String?
+    let segments = Self.splitSegments(bytes)
     var parameters: [String: String] = [:]
-    var inQuotes = false
-    var start = bytes.startIndex
-    for index in bytes.startIndex...bytes.endIndex {
-      if index < bytes.endIndex {
-        let byte = bytes[index]
-        if byte == UInt8(ascii: "\"") { inQuotes.toggle() }
-        guard byte == UInt8(ascii: ";"), !inQuotes else { continue }
-      }
-      let segment = bytes[start..<index]
-      start = index + 1
-      guard value != nil else {
-        value = Self.lowercased(HeaderField.trimmedASCII(segment))
-        continue
-      }
+    for segment in segments.dropFirst() {
       guard let equals = segment.firstIndex(of: UInt8(ascii: "=")) else { continue }
       let name = Self.lowercased(HeaderField.trimmedASCII(segment[..<equals]))
       var raw = HeaderField.trimmedASCII(segment[(equals + 1)...])
@@ -104,6 +90,7 @@ public struct HeaderParameters: Sendable, Equatable {
       guard !name.isEmpty, parameters[name] == nil else { continue }
       parameters[name] = String(decoding: raw, as: UTF8.self)
     }
+    let value = segments.first.map { Self.lowercased(HeaderField.trimmedASCII($0)) }
     self.init(value: value ?? "", parameters: parameters)
   }
 
@@ -131,13 +118,13 @@ public struct HeaderParameters: Sendable, Equatable {
 
   /// Splits at semicolons outside quoted strings; quotes and escapes are kept.
   /// The delimiters are ASCII, so the UTF-8 bytes are scanned.
-  private static func splitSegments(_ text: String) -> [Substring] {
-    var segments: [Substring] = []
+  private static func splitSegments<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> [Bytes.SubSequence] {
+    var segments: [Bytes.SubSequence] = []
     var inQuotes = false
     var escaped = false
-    var start = text.utf8.startIndex
-    for index in text.utf8.indices {
-      let byte = text.utf8[index]
+    var start = bytes.startIndex
+    for index in bytes.indices {
+      let byte = bytes[index]
       if escaped {
         escaped = false
       } else if byte == UInt8(ascii: "\\") && inQuotes {
@@ -145,11 +132,11 @@ public struct HeaderParameters: Sendable, Equatable {
       } else if byte == UInt8(ascii: "\"") {
         inQuotes.toggle()
       } else if byte == UInt8(ascii: ";") && !inQuotes {
-        segments.append(text[start..<index])
-        start = text.utf8.index(after: index)
+        segments.append(bytes[start..<index])
+        start = bytes.index(after: index)
       }
     }
-    segments.append(text[start...])
+    segments.append(bytes[start...])
     return segments
   }
 
