@@ -54,6 +54,10 @@ public struct TokenSource: Sendable, Equatable, CustomStringConvertible {
     guard pipe(&output) == 0, pipe(&errors) == 0 else {
       throw TokenError(source: description, problem: "no pipe could be made")
     }
+    // Not inherited by other children (a token command started at the same time
+    // for the other client would hold our write end open, and we would wait for
+    // it to exit); the dup2 onto 1 and 2 below makes fresh, inheritable copies.
+    for descriptor in output + errors { _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC) }
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     defer { posix_spawn_file_actions_destroy(&actions) }

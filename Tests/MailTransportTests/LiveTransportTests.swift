@@ -190,10 +190,9 @@ struct LiveTransportTests {
   }
 
   /// A file holding `text`, for a token file or a token command's script.
-  private func temporaryFile(_ text: String, executable: Bool = false) throws -> String {
+  private func temporaryFile(_ text: String) throws -> String {
     let path = FileManager.default.temporaryDirectory.appendingPathComponent("token-\(UUID().uuidString)").path
     try text.write(toFile: path, atomically: true, encoding: .utf8)
-    if executable { chmod(path, 0o700) }
     return path
   }
 
@@ -219,12 +218,14 @@ struct LiveTransportTests {
     // The command hands out an expired token first, a valid one after, as a refresh would.
     let fresh = try stack.issueToken(for: MailStack.support)
     let counter = try temporaryFile("")
-    let command = try temporaryFile(
+    let script = try temporaryFile(
       """
-      #!/bin/sh
       if [ -s \(counter) ]; then echo \(fresh); else echo 1 > \(counter); echo tok-expired-secret-value; fi
-      """, executable: true)
-    let account = Account(user: MailStack.support, token: TokenSource(command: command))
+      """)
+    // Read by sh, not executed: a child process another test starts while the
+    // script is being written inherits its write handle, and exec'ing a file
+    // open for writing fails with "Text file busy".
+    let account = Account(user: MailStack.support, token: TokenSource(command: "/bin/sh \(script)"))
     let imap = IMAPClient(
       endpoint: try ServerEndpoint(stack.imapsURL, service: .imap), account: account, options: stack.options,
       logger: MailStack.logger)
