@@ -5,8 +5,9 @@
 #   scripts/test.sh [swift test arguments, e.g. --filter EngineTests]
 #
 # The mail stack lives in $SUPPORTBOT_TEST_STACK (default /tmp/supportbot-test-stack)
-# on ports 20000+ and is started fresh and stopped again; the demo uses 10000+,
-# so both can run on one machine.
+# on ports $SUPPORTBOT_TEST_PORT_BASE+ (default 20000+) and is started fresh and
+# stopped again; the demo uses 10000+, so both can run on one machine (and two
+# checkouts can test side by side with different folders and port bases).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -31,7 +32,7 @@ done
 
 stack=${SUPPORTBOT_TEST_STACK:-/tmp/supportbot-test-stack}
 echo "== mail stack in $stack"
-scripts/mailstack.sh reset "$stack" 20000 >/dev/null
+scripts/mailstack.sh reset "$stack" "${SUPPORTBOT_TEST_PORT_BASE:-20000}" >/dev/null
 trap 'scripts/mailstack.sh stop "$stack"' EXIT
 set -a
 # shellcheck disable=SC1091
