@@ -75,7 +75,13 @@ let classifier = Classifier(rules)
 let defaultLoad = seconds(clock.now - loadStart)
 
 // 4 KB mails: the new texts of the labelled examples, concatenated until each body reaches 4,096 bytes.
-let examples = RuleTestRunner.mailExamples(folders: [rulesDirectory + "/examples"]).map(\.input)
+let examples: [TriageInput]
+do {
+  examples = try RuleTestRunner.mailExamples(folders: [rulesDirectory + "/examples"]).map(\.input)
+} catch {
+  print(error)
+  exit(1)
+}
 guard !examples.isEmpty else {
   print("no example mails in \(rulesDirectory)/examples")
   exit(1)

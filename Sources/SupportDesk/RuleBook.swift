@@ -66,10 +66,7 @@ extension Reloadable where Value == Classifier {
   /// The rules in `directory`; without valid rules every mail is unclassified.
   public convenience init(directory: String) {
     self.init(
-      name: "the rules in \(directory)", paths: { RuleLoader.rulePaths(directory: directory) },
-      load: {
-        let (rules, diagnostics) = RuleLoader.load(directory: directory)
-        return (rules.map(Classifier.init), diagnostics)
-      })
+      name: "the rules in \(directory)", paths: { RuleLoader.classifierPaths(directory: directory) },
+      load: { RuleLoader.classifier(directory: directory) })
   }
 }

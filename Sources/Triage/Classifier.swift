@@ -13,10 +13,16 @@ public struct TriageInput: Sendable {
   /// Header values by lower-cased name.
   public var headers: [String: [String]]
   public var attachmentNames: [String]
+  /// What the subject says the mail is: a reply (`Re:`, `Odp:`), a forward (`Fwd:`, `PD:`), or neither.
+  public var thread: SubjectPrefix.Kind?
+  /// A forward's forwarded mail: its subject and its own text (without its
+  /// header block, quoted history and signature); empty when it is not a forward.
+  public var forwardedSubject: String
+  public var forwardedBody: String
 
   public init(
     subject: String = "", body: String = "", quoted: String = "", from: String = "", headers: [String: [String]] = [:],
-    attachmentNames: [String] = []
+    attachmentNames: [String] = [], forwardedSubject: String = "", forwardedBody: String = ""
   ) {
     self.subject = subject
     self.body = body
@@ -24,6 +30,9 @@ public struct TriageInput: Sendable {
     self.from = from
     self.headers = headers
     self.attachmentNames = attachmentNames
+    thread = SubjectPrefix.kind(of: subject) ?? (forwardedBody.isEmpty ? nil : .forward)
+    self.forwardedSubject = forwardedSubject
+    self.forwardedBody = forwardedBody
   }
 
   /// The parts of a parsed mail the rules can ask about.
@@ -38,9 +47,12 @@ public struct TriageInput: Sendable {
     } else {
       quoted = message.text
     }
+    let forward = Forwarded.extract(
+      subject: message.subject ?? "", newText: message.newText, quoted: quoted)
     self.init(
       subject: message.subject ?? "", body: message.newText, quoted: quoted, from: message.from?.address ?? "",
-      headers: headers, attachmentNames: message.attachments.compactMap(\.filename))
+      headers: headers, attachmentNames: message.attachments.compactMap(\.filename),
+      forwardedSubject: forward?.subject ?? "", forwardedBody: forward?.body ?? "")
   }
 
   /// An inline example from a rule file: the sentence as both subject and body.
@@ -61,6 +73,16 @@ public struct RuleMatch: Sendable, Hashable {
   public var rule: String
   /// The words of the mail it hit, as written there.
   public var words: [String]
+  /// Extra points because its words stand in a request (`request-bonus`).
+  public var bonus: Int = 0
+  /// It would have matched, but its words stand only where they do not count
+  /// (a declined or identifying clause, a reply's subject): no points.
+  public var ignored = false
+  /// Why it counted more, less or not at all, for people.
+  public var notes: [String] = []
+
+  /// What it added to its category's score.
+  public var points: Int { ignored || isExclusion ? 0 : weight + bonus }
 }
 
 /// How one category scored.
@@ -87,17 +109,28 @@ public struct TriageResult: Sendable {
   public var scores: [CategoryScore]
   /// One sentence: why this category, or why none.
   public var reason: String
+  /// A second request the mail makes, of another category (the two-topic policy).
+  public var also: String?
+  public var alsoCoverage: Coverage?
+  /// How the mail was read, for people: a reply's subject weighed less, a
+  /// forward classified on the forwarded mail, the examples' second opinion.
+  public var notes: [String] = []
 
-  public init(category: String?, coverage: Coverage, scores: [CategoryScore], reason: String) {
+  public init(
+    category: String?, coverage: Coverage, scores: [CategoryScore], reason: String, also: String? = nil,
+    alsoCoverage: Coverage? = nil
+  ) {
     self.category = category
     self.coverage = coverage
     self.scores = scores
     self.reason = reason
+    self.also = also
+    self.alsoCoverage = alsoCoverage
   }
 
-  /// The winner's matches (empty when unclassified).
+  /// The winner's matches that counted (empty when unclassified).
   public var matched: [RuleMatch] {
-    scores.first { $0.id == category }?.matches ?? []
+    scores.first { $0.id == category }?.matches.filter { !$0.ignored } ?? []
   }
 }
 
@@ -118,6 +151,10 @@ public struct Classifier: Sendable {
   private let firstCondition: [Int]
   /// Header names the rules ask about (lower case), numbered for `Source.header`.
   private let headerNames: [String]
+  /// Which hits each condition counts (its role).
+  private let sets: [HitSet]
+  /// The example mails' second opinion, when settings.rules asks for it.
+  public var examples: ExampleModel?
 
   public init(_ rules: RuleSet) {
     var builder = TermIndex.Builder()
@@ -125,9 +162,11 @@ public struct Classifier: Sendable {
     var nodes: [Int32] = []
     var sources: [Source] = []
     var firstCondition = [0]
+    var sets: [HitSet] = []
     for category in rules.categories {
       for condition in category.conditions {
         nodes.append(builder.compile(condition.expression))
+        sets.append(HitSet(condition.role))
         switch condition.target {
         case .subject: sources.append(.subject)
         case .body: sources.append(.body)
@@ -144,7 +183,14 @@ public struct Classifier: Sendable {
       }
       firstCondition.append(nodes.count)
     }
-    index = builder.build()
+    let settings = rules.settings
+    var markers = TermIndex.ClauseMarkers()
+    if let declined = settings.declined { markers.declined = builder.compile(declined) }
+    if let request = settings.request { markers.request = builder.compile(request) }
+    if let identification = settings.identification { markers.identification = builder.compile(identification) }
+    if let clauseBreak = settings.clauseBreak { markers.clauseBreak = builder.compile(clauseBreak) }
+    index = builder.build(markers: markers)
+    self.sets = sets
     self.nodes = nodes
     self.sources = sources
     self.firstCondition = firstCondition
@@ -156,37 +202,125 @@ public struct Classifier: Sendable {
   /// - Parameter explain: collect the words each matched line found (for
   ///   `--explain`, `--json` and `rules test`); the service passes false, as
   ///   it only needs the decision.
-  public func classify(_ input: TriageInput, explain: Bool = true) -> TriageResult {
-    var fields = Fields(input: input, index: index, headerNames: headerNames, explain: explain)
+  /// - Parameter excludingExample: a labelled example the examples' second
+  ///   opinion must leave out (the mail itself, when `rules test` runs the examples).
+  public func classify(_ input: TriageInput, explain: Bool = true, excludingExample: String? = nil) -> TriageResult {
+    var result = classifyText(input, explain: explain)
+    // A forward whose own words ask nothing ("przekazuję"): the forwarded mail is the request.
+    if result.category == nil, input.thread == .forward, !input.forwardedBody.isEmpty {
+      var forwarded = input
+      forwarded.subject = input.forwardedSubject
+      forwarded.body = input.forwardedBody
+      forwarded.thread = SubjectPrefix.kind(of: input.forwardedSubject)
+      forwarded.forwardedBody = ""
+      var second = classifyText(forwarded, explain: explain)
+      if second.category != nil {
+        second.notes.insert(
+          "a forward whose own text asks nothing (\(result.reason)): classified on the forwarded mail", at: 0)
+        result = second
+      } else {
+        result.notes.append("a forward; the forwarded mail decides nothing either (\(second.reason))")
+      }
+    }
+    if result.category == nil, let examples, let vote = rules.settings.examplesVote,
+      let opinion = examples.opinion(on: input, minimumShare: vote, excluding: excludingExample)
+    {
+      let category = rules.categories.first { $0.id == opinion.category }
+      result.category = opinion.category
+      result.coverage = category?.coverage ?? .unclassified
+      result.notes.append(opinion.explanation)
+      result.reason = "the rules are unsure (\(result.reason)); the labelled examples vote \(opinion.category)"
+    }
+    return result
+  }
+
+  /// Classifies the subject and text of `input` by the rules alone.
+  private func classifyText(_ input: TriageInput, explain: Bool) -> TriageResult {
+    let settings = rules.settings
+    let inThread = input.thread != nil
+    let subjectPercent = inThread ? settings.replySubjectPercent : 100
+    var fields = Fields(
+      input: input, index: index, headerNames: headerNames, explain: explain, textReadsSubject: subjectPercent == 100)
     var scores: [CategoryScore] = []
     for number in rules.categories.indices {
       // Made on the first line that matches: most categories match nothing in a mail.
       var score: CategoryScore?
       for position in firstCondition[number]..<firstCondition[number + 1] {
-        guard fields.holds(nodes[position], sources[position]) else { continue }
+        let source = sources[position]
+        let set = sets[position]
+        let node = nodes[position]
+        let condition = rules.categories[number].conditions[position - firstCondition[number]]
+        var weight = condition.weight
+        var notes: [String] = []
+        var ignored = false
+        if source == .subject, subjectPercent < 100 {
+          weight = weight * subjectPercent / 100
+          if weight == 0 && condition.weight != 0 || condition.isExclusion && subjectPercent == 0 {
+            // A reply's subject names the old topic: it does not count.
+            guard explain, fields.holds(node, source, set) else { continue }
+            ignored = true
+            notes.append("the subject of a reply or forward counts \(subjectPercent) %")
+          } else if weight != condition.weight {
+            notes.append(
+              "the subject of a reply or forward counts \(subjectPercent) %: \(weight) instead of \(condition.weight)")
+          }
+        }
+        if !ignored, !fields.holds(node, source, set) {
+          // Explained: a line that would have matched words that do not count here.
+          guard explain, set != .all, fields.holds(node, source, .all) else { continue }
+          ignored = true
+        }
+        var bonus = 0
+        if !ignored, set == .asked, weight > 0, settings.requestBonus > 0, !condition.isExclusion,
+          fields.holds(node, source, .request)
+        {
+          bonus = settings.requestBonus
+        }
         var words: [String] = []
         if explain {
-          let source = sources[position]
-          index.words(nodes[position], fields.fields(for: source), fields.globValues(for: source), into: &words)
+          var found: [(word: String, role: ClauseRole?)] = []
+          index.words(
+            node, fields.fields(for: source), fields.globValues(for: source), set: ignored ? .all : set, into: &found)
+          words = found.map(\.word)
+          if ignored {
+            for (word, role) in found {
+              switch role {
+              case .declined: notes.append("„\(word)” stands in a declined or denied clause: it does not count")
+              case .identification: notes.append("„\(word)” only identifies the customer: it does not count")
+              case .request, .plain, nil: break
+              }
+            }
+          }
+          if bonus > 0 { notes.append("+\(bonus): the words stand in a request") }
         }
-        let match = match(number, position - firstCondition[number], words: words)
+        var match = match(number, position - firstCondition[number], words: words)
+        match.weight = weight
+        match.bonus = bonus
+        match.ignored = ignored
+        match.notes = notes
         if score == nil {
           let category = rules.categories[number]
           score = CategoryScore(
             id: category.id, title: category.title, coverage: category.coverage, score: 0,
             threshold: category.threshold, priority: category.priority, vetoedBy: nil, matches: [])
         }
-        if match.isExclusion {
+        if match.isExclusion, !ignored {
           score!.vetoedBy = score!.vetoedBy ?? match
         } else {
-          score!.score += match.weight
+          score!.score += match.points
         }
         score!.matches.append(match)
       }
       if let score { scores.append(score) }
     }
     scores.sort { ($0.score, $0.priority, $1.id) > ($1.score, $1.priority, $0.id) }
-    return decide(scores)
+    var result = decide(scores)
+    if inThread, subjectPercent < 100 {
+      result.notes.append(
+        "\(input.thread == .forward ? "a forward" : "a reply"): its subject counts \(subjectPercent) % (reply-subject in settings.rules)"
+      )
+    }
+    return result
   }
 
   /// Line `line` of category `category` as a match.
@@ -213,6 +347,30 @@ public struct Classifier: Sendable {
       }
       return unclassified("no rule matched")
     }
+    let margin = rules.margin
+    let policy = rules.settings.twoTopics
+    // The contenders the margin rule weighs against the top: ties always.
+    let close = contenders.filter { $0.score == top.score || top.score - $0.score < margin }
+    func chosen(_ winner: CategoryScore, _ reason: String) -> TriageResult {
+      // The second request: another contender, one of another coverage first.
+      let others = contenders.filter { $0.id != winner.id }
+      let also = others.first { $0.coverage != winner.coverage && $0.coverage != .other } ?? others.first
+      return TriageResult(
+        category: winner.id, coverage: winner.coverage, scores: scores, reason: reason, also: also?.id,
+        alsoCoverage: also?.coverage)
+    }
+    if close.count > 1, policy != .unclassified {
+      let winner: CategoryScore
+      if policy == .uncovered {
+        winner = close.first { $0.coverage == .uncovered } ?? close.first { $0.coverage == .covered } ?? close[0]
+      } else {
+        winner = close[0]
+      }
+      let list = close.map { "\($0.id) \($0.score)" }.joined(separator: ", ")
+      return chosen(
+        winner,
+        "two topics within the margin of \(margin) (\(list)); two-topics: \(policy.rawValue) chooses \(winner.id)")
+    }
     var winner = top
     var reasonSuffix = ""
     let tied = contenders.filter { $0.score == top.score }
@@ -224,14 +382,12 @@ public struct Classifier: Sendable {
       winner = tied[0]
       reasonSuffix = "; it ties with \(tied[1].id) and wins on priority (\(tied[0].priority) > \(tied[1].priority))"
     }
-    if let runnerUp = contenders.first(where: { $0.score < winner.score }), winner.score - runnerUp.score < rules.margin
-    {
+    if let runnerUp = contenders.first(where: { $0.score < winner.score }), winner.score - runnerUp.score < margin {
       return unclassified(
-        "\(winner.id) (\(winner.score) points) is not ahead of \(runnerUp.id) (\(runnerUp.score)) by the margin of \(rules.margin)"
+        "\(winner.id) (\(winner.score) points) is not ahead of \(runnerUp.id) (\(runnerUp.score)) by the margin of \(margin)"
       )
     }
-    return TriageResult(
-      category: winner.id, coverage: winner.coverage, scores: scores,
-      reason: "\(winner.id) has \(winner.score) points, its threshold is \(winner.threshold)\(reasonSuffix)")
+    return chosen(
+      winner, "\(winner.id) has \(winner.score) points, its threshold is \(winner.threshold)\(reasonSuffix)")
   }
 }

@@ -58,6 +58,7 @@ public enum Normalizer {
     let table = foldTable
     var start = -1
     var end = 0
+    var lastWord = 0
     var index = 0
     let count = bytes.count
 
@@ -123,14 +124,48 @@ public enum Normalizer {
         if start < 0 { start = index }
         for position in folded { sink.letter(table.bytes[position]) }
         end = index + length
-      } else if start >= 0 {
-        sink.endWord(start..<end)
-        start = -1
+      } else {
+        if start >= 0 {
+          sink.endWord(start..<end)
+          lastWord = end - start
+          start = -1
+        }
+        if byte < 0x80, clauseEnds[Int(byte)] != 0,
+          byte != UInt8(ascii: ".") || endsSentence(bytes, after: index, lastWord: lastWord)
+        {
+          sink.endClause(question: byte == UInt8(ascii: "?"))
+        }
       }
       index += length
     }
     if start >= 0 { sink.endWord(start..<end) }
     return sink
+  }
+
+  /// Whether the full stop at `index` ends a sentence: before a space or a
+  /// line end, and — after a word of up to three letters, which may be an
+  /// abbreviation ("np.", "sp. z o.o.", "ul.") — only before a capital
+  /// letter, a digit or a line end. Not in "1.5" or "www.pwsk.pl".
+  @inline(__always)
+  static func endsSentence(_ bytes: UnsafeBufferPointer<UInt8>, after index: Int, lastWord: Int) -> Bool {
+    var next = index + 1
+    guard next < bytes.count else { return true }
+    let following = bytes[next]
+    guard following == 0x20 || following == 0x09 || following == 0x0A || following == 0x0D else { return false }
+    if lastWord > 3 { return true }
+    while next < bytes.count, bytes[next] == 0x20 || bytes[next] == 0x09 { next += 1 }
+    guard next < bytes.count else { return true }
+    let byte = bytes[next]
+    return byte == 0x0A || byte == 0x0D || (byte >= 0x41 && byte <= 0x5A) || (byte >= 0x30 && byte <= 0x39)
+  }
+
+  /// The bytes that end a clause: . ! ? ; , and the line end. (Roles of
+  /// words are decided per clause, and phrases do not run across them.)
+  private static let clauseEnds: [UInt8] = (0..<128).map { value in
+    switch UInt8(value) {
+    case UInt8(ascii: "."), UInt8(ascii: "!"), UInt8(ascii: "?"), UInt8(ascii: ";"), UInt8(ascii: ","), 0x0A: 1
+    default: 0
+    }
   }
 
   /// The folds of the scalars below `tableLimit`, packed: per scalar
@@ -222,6 +257,8 @@ protocol WordSink {
   mutating func letter(_ byte: UInt8)
   /// The current word ended; `range` is its place in the original UTF-8.
   mutating func endWord(_ range: Range<Int>)
+  /// A clause ended (punctuation or a line end); `question`: with a question mark.
+  mutating func endClause(question: Bool)
 }
 
 /// Collects whole tokens with their text. Words longer than 255 bytes are
@@ -244,6 +281,8 @@ struct TokenSink: WordSink {
     tokens.append(Token(text: String(decoding: buffer[..<length], as: UTF8.self), utf8Range: range))
     length = 0
   }
+
+  mutating func endClause(question: Bool) {}
 
   func finish() -> [Token] { tokens }
 }

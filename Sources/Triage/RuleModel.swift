@@ -138,9 +138,27 @@ public indirect enum Expression: Sendable, Hashable {
   }
 }
 
+/// Which mentions of its words a condition counts (rules/README.md, "Rola
+/// słów"). The text is read clause by clause: a clause that declines or
+/// denies something ("nie mamy AnyDeska", "drukarka działa poprawnie"), or
+/// only identifies the customer ("klucz licencyjny: 7Q2M-K81D-00X4-PWSK"),
+/// mentions a topic without asking about it.
+public enum EvidenceRole: String, Sendable, Hashable, CaseIterable {
+  /// The default: words in clauses that ask or tell, not in declined or identifying ones.
+  case asked
+  /// Only words in a request: a question, "proszę o", "czy możecie…".
+  case request
+  /// Only words in a declined or denied clause ("rezygnujemy z nadzoru" for sales).
+  case negated
+  /// Every mention, whatever the clause (the behaviour before roles existed).
+  case mentioned
+}
+
 /// One line of a category: where to look, what to find, what it is worth.
 public struct Condition: Sendable, Hashable {
   public var target: Target
+  /// Which mentions count (`body request +2: …`); `.asked` when the line names none.
+  public var role: EvidenceRole = .asked
   /// Points added when it matches (may be negative). Zero for exclusions.
   public var weight: Int
   /// An exclusion vetoes the category when it matches.
@@ -151,9 +169,11 @@ public struct Condition: Sendable, Hashable {
   public var source: String
 
   public init(
-    target: Target, weight: Int, isExclusion: Bool, expression: Expression, location: SourceLocation, source: String
+    target: Target, role: EvidenceRole = .asked, weight: Int, isExclusion: Bool, expression: Expression,
+    location: SourceLocation, source: String
   ) {
     self.target = target
+    self.role = role
     self.weight = weight
     self.isExclusion = isExclusion
     self.expression = expression
@@ -185,18 +205,67 @@ public struct Category: Sendable, Hashable {
   public var location: SourceLocation
 }
 
+/// What to do when two categories both pass their thresholds and neither is
+/// ahead by the margin (`two-topics:` in settings.rules).
+public enum TwoTopicPolicy: String, Sendable, Hashable, CaseIterable {
+  /// A person decides: the mail is unclassified.
+  case unclassified
+  /// A paid (uncovered) request wins over a free one, a free one over sales
+  /// and thanks; the other topic is named in the result (`also`).
+  case uncovered
+  /// The higher score wins, the other is named in the result.
+  case stronger
+}
+
+/// The global settings of `settings.rules`.
+public struct TriageSettings: Sendable {
+  /// The winner must beat the runner-up by at least this many points.
+  public var margin = 1
+  /// Extra points for a line whose words stand in a request (a question, "proszę o…").
+  public var requestBonus = 0
+  public var twoTopics = TwoTopicPolicy.unclassified
+  /// How much subject lines count in a reply or forward (`Re:`, `Odp:`, `Fwd:`), in percent.
+  public var replySubjectPercent = 100
+  /// Clause markers: declined or denied mentions, requests, identification labels,
+  /// words that start a new clause ("ale", "but"). nil: no such clauses.
+  public var declined: Expression?
+  public var request: Expression?
+  public var identification: Expression?
+  public var clauseBreak: Expression?
+  /// The labelled examples' second opinion when the rules are unsure: the share
+  /// of the vote the best category needs (0.5…1); nil: off.
+  public var examplesVote: Double?
+  /// Costs of the mistakes in `rules test`: a covered/uncovered swap, an
+  /// unclassified mail, a wrong category of the right coverage.
+  public var costSwap = 5
+  public var costUnclassified = 1
+  public var costWrongCategory = 1
+
+  public init() {}
+}
+
 /// Everything in `rules/`, checked and ready to compile.
 public struct RuleSet: Sendable {
   public let categories: [Category]
+  public var settings: TriageSettings
   /// The winner must beat the runner-up by at least this many points.
-  public var margin: Int
+  public var margin: Int {
+    get { settings.margin }
+    set { settings.margin = newValue }
+  }
   /// The categories whose mail gets no automatic reply (`reply: no`).
   public let silentCategories: Set<String>
 
-  public init(categories: [Category], margin: Int) {
+  public init(categories: [Category], settings: TriageSettings) {
     self.categories = categories
-    self.margin = margin
+    self.settings = settings
     silentCategories = Set(categories.filter { !$0.autoReply }.map(\.id))
+  }
+
+  public init(categories: [Category], margin: Int) {
+    var settings = TriageSettings()
+    settings.margin = margin
+    self.init(categories: categories, settings: settings)
   }
 }
 

@@ -58,11 +58,11 @@ public struct RuleParser {
     for (_, lines) in parsed {
       for line in lines { if let key = line.key, Keys.kind(of: key.words.first ?? "") == .list { defineList(line) } }
     }
-    var margin = 1
+    var settings = TriageSettings()
     var categories: [Category] = []
     for (file, lines) in parsed {
       switch file.kind {
-      case .settings: margin = parseSettings(lines, file: file.path) ?? margin
+      case .settings: settings = parseSettings(lines, file: file.path)
       case .lists: checkOnlyLists(lines)
       case .category: if let category = parseCategory(lines, file: file.path) { categories.append(category) }
       }
@@ -88,7 +88,7 @@ public struct RuleParser {
       ($0.location, $0.severity.rawValue, $0.message) < ($1.location, $1.severity.rawValue, $1.message)
     }
     guard !diagnostics.contains(where: { $0.severity == .error }) else { return (nil, diagnostics) }
-    return (RuleSet(categories: categories.sorted { $0.id < $1.id }, margin: margin), diagnostics)
+    return (RuleSet(categories: categories.sorted { $0.id < $1.id }, settings: settings), diagnostics)
   }
 
   private mutating func report(
@@ -148,27 +148,89 @@ public struct RuleParser {
     }
   }
 
-  private mutating func parseSettings(_ lines: [LogicalLine], file: String) -> Int? {
-    var margin: Int?
+  /// The keys of settings.rules, with their Polish aliases.
+  enum SettingKey: String, CaseIterable {
+    case margin, requestBonus = "request-bonus", twoTopics = "two-topics", replySubject = "reply-subject"
+    case declined, request, identification, clauseBreak = "clause-break", examplesVote = "examples-vote"
+    case costSwap = "cost-swap", costUnclassified = "cost-unclassified", costWrongCategory = "cost-wrong-category"
+
+    static let aliases: [String: SettingKey] = [
+      "margines": .margin, "premia-za-prosbe": .requestBonus, "dwie-sprawy": .twoTopics,
+      "temat-odpowiedzi": .replySubject, "odmowa": .declined, "prosba": .request, "identyfikacja": .identification,
+      "nowe-zdanie": .clauseBreak, "glos-przykladow": .examplesVote, "koszt-zamiany": .costSwap,
+      "koszt-nieprzydzielonego": .costUnclassified, "koszt-zlej-kategorii": .costWrongCategory,
+    ]
+
+    init?(_ word: String) {
+      let folded = Keys.fold(word)
+      guard let key = SettingKey(rawValue: folded) ?? Self.aliases[folded] else { return nil }
+      self = key
+    }
+  }
+
+  private mutating func parseSettings(_ lines: [LogicalLine], file: String) -> TriageSettings {
+    var settings = TriageSettings()
     for line in lines {
       guard let key = line.key else { continue }
-      switch Keys.kind(of: key.words.first ?? "") {
-      case .margin:
-        guard let value = Int(key.value), (0...100).contains(value) else {
+      let valueLocation = line.location(at: key.valueStart)
+      func number(_ range: ClosedRange<Int>, percent: Bool = false) -> Int? {
+        var text = key.value.trimmingWhitespace()
+        if percent, text.hasSuffix("%") { text = String(text.dropLast()).trimmingWhitespace() }
+        guard let value = Int(text), range.contains(value) else {
           report(
-            .error, line.location(at: key.valueStart), "margin must be a whole number from 0 to 100, not '\(key.value)'"
+            .error, valueLocation,
+            "\(key.rawKey) must be a whole number from \(range.lowerBound) to \(range.upperBound)\(percent ? " (percent)" : ""), not '\(key.value)'"
           )
-          continue
+          return nil
         }
-        margin = value
-      case .list: break
-      default:
+        return value
+      }
+      func markers() -> Expression? {
+        var parser = ExpressionParser(line: line, start: key.valueStart, target: .body, lists: lists)
+        let expression = parser.parse(diagnostics: &diagnostics)
+        usedLists.formUnion(parser.usedLists)
+        return expression
+      }
+      if Keys.kind(of: key.words.first ?? "") == .list { continue }
+      guard key.words.count == 1, let setting = SettingKey(key.words[0]) else {
         report(
           .error, line.location(at: 0), "unknown setting '\(key.rawKey)'",
-          hint: Keys.suggestion(for: key.rawKey, among: ["margin", "list"]))
+          hint: Keys.suggestion(for: key.rawKey, among: SettingKey.allCases.map(\.rawValue) + ["list"]))
+        continue
+      }
+      switch setting {
+      case .margin: settings.margin = number(0...100) ?? settings.margin
+      case .requestBonus: settings.requestBonus = number(0...100) ?? settings.requestBonus
+      case .replySubject: settings.replySubjectPercent = number(0...100, percent: true) ?? settings.replySubjectPercent
+      case .costSwap: settings.costSwap = number(0...1000) ?? settings.costSwap
+      case .costUnclassified: settings.costUnclassified = number(0...1000) ?? settings.costUnclassified
+      case .costWrongCategory: settings.costWrongCategory = number(0...1000) ?? settings.costWrongCategory
+      case .twoTopics:
+        switch Keys.fold(key.value) {
+        case "unclassified", "czlowiek": settings.twoTopics = .unclassified
+        case "uncovered", "platna": settings.twoTopics = .uncovered
+        case "stronger", "silniejsza": settings.twoTopics = .stronger
+        default:
+          report(
+            .error, valueLocation, "two-topics must be uncovered, stronger or unclassified, not '\(key.value)'",
+            hint:
+              "uncovered = the paid request wins and the reply names the other; stronger = more points win; unclassified = a person decides"
+          )
+        }
+      case .examplesVote:
+        let text = Keys.fold(key.value)
+        if ["off", "no", "nie", "wylaczony", "wylaczone"].contains(text) {
+          settings.examplesVote = nil
+        } else if let value = number(50...100, percent: true) {
+          settings.examplesVote = Double(value) / 100
+        }
+      case .declined: settings.declined = markers()
+      case .request: settings.request = markers()
+      case .identification: settings.identification = markers()
+      case .clauseBreak: settings.clauseBreak = markers()
       }
     }
-    return margin
+    return settings
   }
 
   // MARK: Categories
@@ -303,6 +365,11 @@ public struct RuleParser {
       }
       resolved = .header(name)
     }
+    var role = EvidenceRole.asked
+    if let roleWord = words.first, let named = Keys.role(roleWord) {
+      role = named
+      words.removeFirst()
+    }
     var weight = 1
     if let weightWord = words.popFirst() {
       guard let value = Int(weightWord), weightWord.hasPrefix("+") || weightWord.hasPrefix("-"), abs(value) <= 100
@@ -321,7 +388,10 @@ public struct RuleParser {
       weight = value
     }
     if let extra = words.first {
-      report(.error, line.location(at: 0), "unexpected '\(extra)' before ':'")
+      report(
+        .error, line.location(at: 0), "unexpected '\(extra)' before ':'",
+        hint: "a line is: TARGET [ROLE] WEIGHT: …, e.g. body request +2: …; roles: "
+          + EvidenceRole.allCases.map(\.rawValue).joined(separator: ", "))
       return nil
     }
     if weight == 0 { report(.warning, line.location(at: 0), "a weight of 0 adds nothing") }
@@ -342,8 +412,14 @@ public struct RuleParser {
         hint: "split it into several lines")
       return nil
     }
+    if role != .asked, resolved.usesGlobs {
+      report(
+        .error, line.location(at: 0), "'\(resolved)' has no sentences, so '\(role.rawValue)' means nothing there",
+        hint: "roles apply to subject, body, text, quoted and header")
+      return nil
+    }
     return Condition(
-      target: resolved, weight: isExclusion ? 0 : weight, isExclusion: isExclusion, expression: expression,
+      target: resolved, role: role, weight: isExclusion ? 0 : weight, isExclusion: isExclusion, expression: expression,
       location: line.location(at: 0), source: line.text)
   }
 
@@ -387,6 +463,14 @@ enum Keys {
   }
 
   static func target(_ word: String) -> Target? { targets[fold(word)] }
+
+  private static let roles: [String: EvidenceRole] = [
+    "asked": .asked, "request": .request, "negated": .negated, "mentioned": .mentioned, "prosba": .request,
+    "odmowa": .negated, "zaprzeczone": .negated, "wzmianka": .mentioned, "wszedzie": .mentioned,
+  ]
+
+  /// `request`, `negated`, `mentioned` (`prośba`, `odmowa`, `wzmianka`) after a target.
+  static func role(_ word: String) -> EvidenceRole? { roles[fold(word)] }
 
   /// yes/no, tak/nie.
   static func yesNo(_ value: String) -> Bool? {

@@ -29,7 +29,7 @@ struct DeskOptions: ParsableArguments {
 
   /// The classifier and the desk, or a failure listing every file error.
   func load() throws -> (Classifier, Desk) {
-    let classifier = Classifier(try rules.load())
+    let classifier = try rules.loadClassifier()
     let (setup, problems) = DeskSetup.load(rulesDirectory: rules.resolved)
     for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
     guard let setup else {

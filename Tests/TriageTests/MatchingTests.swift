@@ -36,9 +36,13 @@ struct MatchingTests {
       // One word hitting two patterns of the phrase (a stem and a whole word).
       MatchCase(rule: "body +1: \"kod* kodem\"", body: "kodem kodem", words: ["kodem kodem"]),
       MatchCase(rule: "body +1: \"kod* kodem\"", body: "kodem", words: nil),
-      // Punctuation between the words does not break a phrase; the original text is shown.
+      // A phrase stays inside one clause: a comma, a full stop or a line end between the words breaks it;
+      // other punctuation does not, and the original text is shown.
+      MatchCase(rule: "body +1: \"klucz aktywac*\"", body: "Podaj klucz, aktywacja nie działa", words: nil),
+      MatchCase(rule: "body +1: \"klucz aktywac*\"", body: "Podaj klucz\naktywacja nie działa", words: nil),
       MatchCase(
-        rule: "body +1: \"klucz aktywac*\"", body: "Podaj klucz, aktywacja nie działa", words: ["klucz, aktywacja"]),
+        rule: "body +1: \"klucz aktywac*\"", body: "Podaj klucz (aktywacja) nie działa", words: ["klucz (aktywacja"]),
+      MatchCase(rule: "body +1: \"sp z o o\"", body: "Firma sp. z o.o. z Lublina", words: ["sp. z o.o"]),
       // Suffix and infix patterns, alone and in phrases.
       MatchCase(
         rule: "body +1: *owanie, *instal*", body: "zainstalować drukowanie", words: ["drukowanie", "zainstalować"]),

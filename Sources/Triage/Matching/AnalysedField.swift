@@ -1,36 +1,86 @@
+/// Which clauses' words a set of hits holds (see `EvidenceRole`).
+enum HitSet: Int, Sendable, CaseIterable {
+  /// Clauses that ask or tell: not declined, not identifying.
+  case asked
+  /// Requests only: a question, "proszę o…".
+  case request
+  /// Declined or denied clauses only.
+  case negated
+  /// Every clause.
+  case all
+
+  init(_ role: EvidenceRole) {
+    switch role {
+    case .asked: self = .asked
+    case .request: self = .request
+    case .negated: self = .negated
+    case .mentioned: self = .all
+    }
+  }
+}
+
+/// What a clause of a mail does, decided when it ends from the markers of
+/// settings.rules that hit in it.
+public enum ClauseRole: String, Sendable, Hashable, CaseIterable {
+  /// Tells something: its words count.
+  case plain
+  /// Asks: a question mark or a request marker ("proszę o", "czy możecie").
+  case request
+  /// Declines or denies ("nie mamy AnyDeska", "drukarka działa poprawnie").
+  case declined
+  /// Only identifies the customer: a label and a code ("klucz licencyjny: 7Q2M-K81D-00X4-PWSK").
+  case identification
+
+  /// The sets of hits its words go into.
+  var sets: [HitSet] {
+    switch self {
+    case .plain: [.asked, .all]
+    case .request: [.asked, .request, .all]
+    case .declined: [.negated, .all]
+    case .identification: [.all]
+    }
+  }
+}
+
 /// A field of the mail, tokenised, with what each pattern hit where.
 final class AnalysedField: Sendable {
   let text: String
-  /// Each word's place in `text`, as UTF-8 offsets; only kept when the words
-  /// are to be shown (`explain`): deciding needs just what hit.
+  /// Each word's place in `text`, as UTF-8 offsets, and the role of its
+  /// clause; only kept when the words are to be shown (`explain`): deciding
+  /// needs just what hit.
   let tokens: [Range<Int>]
-  /// The token position where each atom, and each phrase, first hit; -1 for
-  /// none (for the explanation).
-  let firstHit: [Int32]
-  let phraseHit: [Int32]
-  /// Which atoms and phrases hit at all (for evaluating the conditions).
-  let hits: Hits
+  let tokenRoles: [ClauseRole]
+  /// Per `HitSet`, the token position where each atom, and each phrase,
+  /// first hit; -1 for none (for the explanation; empty without it).
+  let firstHit: [[Int32]]
+  let phraseHit: [[Int32]]
+  /// Which atoms and phrases hit, per `HitSet` (for evaluating the conditions).
+  let hits: [Hits]
 
   init(_ text: String, index: TermIndex, keepTokens: Bool) {
     var utf8 = text
     var word = [UInt8](repeating: 0, count: 255)
-    var recorder = HitRecorder(index: index, expectedWords: keepTokens ? utf8.utf8.count / 6 : nil)
-    // The sink refers to the recorder through a pointer: see `MatchSink`.
-    withUnsafeMutablePointer(to: &recorder) { recorder in
-      word.withUnsafeMutableBufferPointer { word in
-        index.prefixes.withTables { table, column in
-          utf8.withUTF8 { bytes in
+    var recorder: HitRecorder? = nil
+    utf8.withUTF8 { bytes in
+      var local = HitRecorder(index: index, text: bytes, expectedWords: keepTokens ? bytes.count / 6 : nil)
+      // The sink refers to the recorder through a pointer: see `MatchSink`.
+      withUnsafeMutablePointer(to: &local) { pointer in
+        word.withUnsafeMutableBufferPointer { word in
+          index.prefixes.withTables { table, column in
             _ = Normalizer.scan(
-              utf8: bytes, into: MatchSink(index: index, table: table, column: column, word: word, recorder: recorder))
+              utf8: bytes, into: MatchSink(index: index, table: table, column: column, word: word, recorder: pointer))
           }
         }
+        pointer.pointee.endClause(question: false)
       }
+      recorder = local
     }
     self.text = text
-    tokens = recorder.tokens
-    firstHit = recorder.firstHit
-    phraseHit = recorder.phraseHit
-    hits = recorder.hits
+    tokens = recorder!.tokens
+    tokenRoles = recorder!.tokenRoles
+    firstHit = recorder!.firstHit
+    phraseHit = recorder!.phraseHit
+    hits = recorder!.hits
   }
 
   /// The original text of tokens `first...last` (the tokens must have been kept).
@@ -63,6 +113,18 @@ struct Hits: Sendable {
 
   @inline(__always)
   func phrase(_ phrase: Int) -> Bool { phrases[phrase / 64] & 1 << UInt64(phrase % 64) != 0 }
+
+  @inline(__always)
+  mutating func insert(atom: Int) { atoms[atom / 64] |= 1 << UInt64(atom % 64) }
+
+  @inline(__always)
+  mutating func insert(phrase: Int) { phrases[phrase / 64] |= 1 << UInt64(phrase % 64) }
+
+  @inline(__always)
+  mutating func remove(atom: Int) { atoms[atom / 64] &= ~(1 << UInt64(atom % 64)) }
+
+  @inline(__always)
+  mutating func remove(phrase: Int) { phrases[phrase / 64] &= ~(1 << UInt64(phrase % 64)) }
 
   /// Whether any pattern of `mask` hit.
   @inline(__always)

@@ -17,30 +17,35 @@ struct Fields {
   let headerNames: [String]
   /// Whether the words that hit will be shown (see `AnalysedField.tokens`).
   let explain: Bool
+  /// In a reply or forward with `reply-subject` below 100 %, `text` reads the body alone.
+  let textReadsSubject: Bool
   private let subject: AnalysedField
   private let body: AnalysedField
-  private var text: Hits?
+  private var text: [Hits?] = Array(repeating: nil, count: HitSet.allCases.count)
   private var quoted: AnalysedField?
   private var headers: [Int: AnalysedField] = [:]
 
-  init(input: TriageInput, index: TermIndex, headerNames: [String], explain: Bool) {
+  init(input: TriageInput, index: TermIndex, headerNames: [String], explain: Bool, textReadsSubject: Bool = true) {
     self.input = input
     self.index = index
     self.headerNames = headerNames
     self.explain = explain
+    self.textReadsSubject = textReadsSubject
     subject = AnalysedField(input.subject, index: index, keepTokens: explain)
     body = AnalysedField(input.body, index: index, keepTokens: explain)
   }
 
-  /// Whether the condition compiled to `node` holds for `source`.
-  mutating func holds(_ node: Int32, _ source: Source) -> Bool {
+  /// Whether the condition compiled to `node` holds for `source`, counting the hits of `set`.
+  mutating func holds(_ node: Int32, _ source: Source, _ set: HitSet) -> Bool {
+    let number = set.rawValue
     switch source {
-    case .subject: return index.evaluate(node, subject.hits)
-    case .body: return index.evaluate(node, body.hits)
+    case .subject: return index.evaluate(node, subject.hits[number])
+    case .body: return index.evaluate(node, body.hits[number])
     case .text:
-      if text == nil { text = Hits(either: subject.hits, or: body.hits) }
-      return index.evaluate(node, text!)
-    case .quoted, .header: return index.evaluate(node, fields(for: source)[0].hits)
+      guard textReadsSubject else { return index.evaluate(node, body.hits[number]) }
+      if text[number] == nil { text[number] = Hits(either: subject.hits[number], or: body.hits[number]) }
+      return index.evaluate(node, text[number]!)
+    case .quoted, .header: return index.evaluate(node, fields(for: source)[0].hits[number])
     case .from, .domain, .attachment: return index.evaluate(node, Hits.none, globValues(for: source))
     }
   }
@@ -50,7 +55,7 @@ struct Fields {
     switch source {
     case .subject: return [subject]
     case .body: return [body]
-    case .text: return [subject, body]
+    case .text: return textReadsSubject ? [subject, body] : [body]
     case .quoted:
       if let quoted { return [quoted] }
       let analysed = AnalysedField(input.quoted, index: index, keepTokens: explain)

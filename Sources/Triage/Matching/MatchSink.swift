@@ -55,23 +55,47 @@ struct MatchSink: WordSink {
     recorder.pointee.endWord(range)
     state = root
   }
+
+  mutating func endClause(question: Bool) {
+    recorder.pointee.endClause(question: question)
+  }
 }
 
 /// What the patterns hit in a field, recorded word by word for `MatchSink`.
 /// Phrases are matched as the words come, through `TermIndex.phraseTrie`.
+///
+/// Hits are first collected for the clause being read; when it ends, the
+/// clause markers of settings.rules decide its role (`ClauseRole`) and its
+/// hits join the sets of that role (`HitSet`). Phrases do not run across
+/// clauses.
 struct HitRecorder {
   private let index: TermIndex
+  /// The field's UTF-8, valid while it is scanned: identification clauses are
+  /// checked for their codes there.
+  private let text: UnsafeBufferPointer<UInt8>
   /// The current word's position.
   private var position: Int32 = 0
-  /// First token position where each atom hit, -1 for none.
-  private(set) var firstHit: [Int32]
-  /// Where each phrase first starts, -1 for nowhere.
-  private(set) var phraseHit: [Int32]
-  /// The same as bits.
-  private(set) var hits: Hits
-  /// Each word's place in the text, if asked for.
+  /// Per `HitSet`, which atoms and phrases hit.
+  private(set) var hits: [Hits]
+  /// Per `HitSet`, the first token position of each atom and phrase (explanations only).
+  private(set) var firstHit: [[Int32]] = []
+  private(set) var phraseHit: [[Int32]] = []
+  /// Each word's place in the text and its clause's role, if asked for.
   private let keepTokens: Bool
   private(set) var tokens: [Range<Int>] = []
+  private(set) var tokenRoles: [ClauseRole] = []
+
+  /// The clause being read: what hit in it (bits, and the same as lists to
+  /// clear them again), where it starts and ends, how many words it has.
+  private var clause: Hits
+  private var clauseAtoms: [(atom: Int32, position: Int32)] = []
+  private var clausePhrases: [(phrase: Int32, position: Int32)] = []
+  private var clauseStart = -1
+  private var clauseEnd = 0
+  private var clauseWords = 0
+  /// The current word is a clause break ("ale", "but"): the clause ends with it.
+  private var wordIsBreak = false
+
   /// The phrase atoms the current word hit: `notedAtoms[currentWord...]`.
   /// This list and `reached` only grow, by a few hundred entries per field.
   private var notedAtoms: [Int32] = []
@@ -83,23 +107,29 @@ struct HitRecorder {
   private var extra: [Int32] = []
 
   /// - Parameter expectedWords: nil to keep no tokens.
-  init(index: TermIndex, expectedWords: Int?) {
+  init(index: TermIndex, text: UnsafeBufferPointer<UInt8>, expectedWords: Int?) {
     self.index = index
-    firstHit = [Int32](repeating: -1, count: index.atomCount)
-    phraseHit = [Int32](repeating: -1, count: index.phraseCount)
-    hits = Hits(atomCount: index.atomCount, phraseCount: index.phraseCount)
+    self.text = text
+    let empty = Hits(atomCount: index.atomCount, phraseCount: index.phraseCount)
+    hits = Array(repeating: empty, count: HitSet.allCases.count)
+    clause = empty
     keepTokens = expectedWords != nil
+    if keepTokens {
+      firstHit = Array(repeating: [Int32](repeating: -1, count: index.atomCount), count: HitSet.allCases.count)
+      phraseHit = Array(repeating: [Int32](repeating: -1, count: index.phraseCount), count: HitSet.allCases.count)
+    }
     tokens.reserveCapacity(expectedWords ?? 0)
   }
 
   private mutating func hit(_ atom: Int32) {
-    let atom = Int(atom)
-    if firstHit[atom] < 0 {
-      firstHit[atom] = position
-      hits.atoms[atom / 64] |= 1 << UInt64(atom % 64)
+    let number = Int(atom)
+    if !clause.atom(number) {
+      clause.insert(atom: number)
+      clauseAtoms.append((atom, position))
     }
     // An atom comes from one pattern only, so it is never noted twice for a word.
-    if index.inPhrase[atom] { notedAtoms.append(Int32(atom)) }
+    if index.inPhrase[number] { notedAtoms.append(atom) }
+    if index.isBreak[number] { wordIsBreak = true }
   }
 
   @inline(never)
@@ -123,7 +153,57 @@ struct HitRecorder {
   mutating func endWord(_ range: Range<Int>) {
     if currentWord != notedAtoms.count || previousReached != reached.count { followPhrases() }
     if keepTokens { tokens.append(range) }
+    if clauseStart < 0 { clauseStart = range.lowerBound }
+    clauseEnd = range.upperBound
+    clauseWords += 1
     position += 1
+    if wordIsBreak {
+      wordIsBreak = false
+      endClause(question: false)
+    }
+  }
+
+  /// The clause read so far ends: its role decides where its hits go.
+  mutating func endClause(question: Bool) {
+    // Phrases start afresh in the next clause.
+    previousReached = reached.count
+    guard clauseWords > 0 else { return }
+    let role = clauseRole(question: question)
+    let sets = role.sets
+    for (atom, first) in clauseAtoms {
+      let number = Int(atom)
+      for set in sets {
+        hits[set.rawValue].insert(atom: number)
+        if keepTokens, firstHit[set.rawValue][number] < 0 { firstHit[set.rawValue][number] = first }
+      }
+      clause.remove(atom: number)
+    }
+    for (phrase, first) in clausePhrases {
+      let number = Int(phrase)
+      for set in sets {
+        hits[set.rawValue].insert(phrase: number)
+        if keepTokens, phraseHit[set.rawValue][number] < 0 { phraseHit[set.rawValue][number] = first }
+      }
+      clause.remove(phrase: number)
+    }
+    if keepTokens { tokenRoles += repeatElement(role, count: clauseWords) }
+    clauseAtoms.removeAll(keepingCapacity: true)
+    clausePhrases.removeAll(keepingCapacity: true)
+    clauseStart = -1
+    clauseWords = 0
+  }
+
+  /// What the clause does, by the markers that hit in it.
+  private func clauseRole(question: Bool) -> ClauseRole {
+    let markers = index.markers
+    if markers.identification >= 0, index.evaluate(markers.identification, clause),
+      ClauseShape.isIdentification(UnsafeBufferPointer(rebasing: text[clauseStart..<clauseEnd]))
+    {
+      return .identification
+    }
+    if markers.declined >= 0, index.evaluate(markers.declined, clause) { return .declined }
+    if question || (markers.request >= 0 && index.evaluate(markers.request, clause)) { return .request }
+    return .plain
   }
 
   /// Follows the phrase trie from the root and from the nodes the previous
@@ -145,11 +225,74 @@ struct HitRecorder {
     guard node != 0 else { return }
     let phrase = Int(index.phraseTrie.ends[node])
     // The first match is the earliest start: all matches of a phrase are equally long.
-    if phrase >= 0, phraseHit[phrase] < 0 {
-      phraseHit[phrase] = position + 1 - index.phraseTrie.depth[node]
-      hits.phrases[phrase / 64] |= 1 << UInt64(phrase % 64)
+    if phrase >= 0, !clause.phrase(phrase) {
+      clause.insert(phrase: phrase)
+      clausePhrases.append((Int32(phrase), position + 1 - index.phraseTrie.depth[node]))
     }
     if index.phraseTrie.hasChildren(node) { reached.append(Int32(node)) }
+  }
+}
+
+/// The shape of a clause that only identifies the customer: it ends with a
+/// code (a licence key such as 7Q2M-K81D-00X4-PWSK, a NIP, a customer number)
+/// and has few other words: "Klucz licencyjny: 7Q2M-K81D-00X4-PWSK",
+/// "NIP 712-233-44-55", "nasz nr klienta to K-0001". A clause that goes on
+/// after the code ("klucz … nie działa") asks something.
+enum ClauseShape {
+  /// At most this many words besides the code.
+  static let maxOtherWords = 6
+
+  static func isIdentification(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
+    // Words of ASCII letters and digits; non-ASCII bytes count as letters.
+    // A code is a word with a digit, or a run of words joined by '-' or '/'
+    // of which one has a digit.
+    var otherWords = 0
+    var groupWords = 0
+    var groupHasDigit = false
+    var inWord = false
+    var wordHasDigit = false
+    var lastWasCode = false
+    func endGroup() {
+      guard groupWords > 0 else { return }
+      if groupHasDigit {
+        lastWasCode = true
+      } else {
+        otherWords += groupWords
+        lastWasCode = false
+      }
+      groupWords = 0
+      groupHasDigit = false
+    }
+    var index = 0
+    while index < bytes.count {
+      let byte = bytes[index]
+      let isDigit = byte >= 0x30 && byte <= 0x39
+      let isLetter = (byte | 0x20) >= 0x61 && (byte | 0x20) <= 0x7A || byte >= 0x80
+      if isDigit || isLetter {
+        if !inWord {
+          inWord = true
+          wordHasDigit = false
+        }
+        wordHasDigit = wordHasDigit || isDigit
+      } else {
+        if inWord {
+          inWord = false
+          groupWords += 1
+          groupHasDigit = groupHasDigit || wordHasDigit
+        }
+        let joins =
+          (byte == UInt8(ascii: "-") || byte == UInt8(ascii: "/")) && index + 1 < bytes.count
+          && bytes[index + 1] != 0x20
+        if !joins { endGroup() }
+      }
+      index += 1
+    }
+    if inWord {
+      groupWords += 1
+      groupHasDigit = groupHasDigit || wordHasDigit
+    }
+    endGroup()
+    return lastWasCode && otherWords <= maxOtherWords
   }
 }
 

@@ -52,11 +52,24 @@ final class TermIndex: Sendable {
   /// The phrases again, as a trie over atoms, for matching them as the words come.
   let phraseTrie: PhraseTrie
   let globs: [[UInt8]]
+  /// The clause markers of settings.rules, compiled like conditions.
+  let markers: ClauseMarkers
+  /// Atoms of clause-break words ("ale", "but"): a clause ends with such a word.
+  let isBreak: [Bool]
+
+  /// The root instructions of the markers; -1 where settings.rules names none.
+  struct ClauseMarkers: Sendable {
+    var declined: Int32 = -1
+    var request: Int32 = -1
+    var identification: Int32 = -1
+    var clauseBreak: Int32 = -1
+  }
 
   fileprivate init(
     instructions: [Instruction], children: [Int32], masks: [Mask], atomKinds: [Term.Kind], phrases: [[Int]],
-    globs: [String]
+    globs: [String], markers: ClauseMarkers
   ) {
+    self.markers = markers
     self.instructions = instructions
     self.children = children
     self.masks = masks
@@ -86,6 +99,18 @@ final class TermIndex: Sendable {
     self.inPhrase = inPhrase
     phraseTrie = PhraseTrie(phrases, atomCount: atomKinds.count)
     self.globs = globs.map { Array($0.utf8) }
+    var isBreak = Array(repeating: false, count: atomKinds.count)
+    func markBreaks(_ node: Int32) {
+      let instruction = instructions[Int(node)]
+      switch instruction.operation {
+      case .atom: isBreak[Int(instruction.operand)] = true
+      case .any, .all:
+        for child in instruction.first..<(instruction.first + instruction.count) { markBreaks(children[Int(child)]) }
+      case .phrase, .glob, .not: break  // a break is one word
+      }
+    }
+    if markers.clauseBreak >= 0 { markBreaks(markers.clauseBreak) }
+    self.isBreak = isBreak
   }
 
   /// The atoms a normalised word matches.
@@ -230,14 +255,13 @@ final class TermIndex: Sendable {
       return atomKinds.count - 1
     }
 
-    func build() -> TermIndex {
+    func build(markers: ClauseMarkers = ClauseMarkers()) -> TermIndex {
       TermIndex(
         instructions: instructions, children: children, masks: masks, atomKinds: atomKinds, phrases: phrases,
-        globs: globs)
+        globs: globs, markers: markers)
     }
   }
 }
-
 
 extension TermIndex {
   /// Whether the expression compiled to `node` holds, given what hit; globs
@@ -278,27 +302,34 @@ extension TermIndex {
     }
   }
 
-  /// The original words behind the patterns of `node` that hit (not those under NOT).
-  func words(_ node: Int32, _ fields: [AnalysedField], _ globValues: [String], into words: inout [String]) {
-    func add(_ word: String) { if !words.contains(word) { words.append(word) } }
+  /// The original words behind the patterns of `node` that hit in `set` (not
+  /// those under NOT), and the role of the clause each stands in.
+  func words(
+    _ node: Int32, _ fields: [AnalysedField], _ globValues: [String], set: HitSet,
+    into words: inout [(word: String, role: ClauseRole?)]
+  ) {
+    func add(_ word: String, _ role: ClauseRole? = nil) {
+      if !words.contains(where: { $0.word == word }) { words.append((word, role)) }
+    }
     let instruction = instructions[Int(node)]
     let operand = Int(instruction.operand)
+    let set = set.rawValue
     switch instruction.operation {
     case .atom:
-      if let field = fields.first(where: { $0.firstHit[operand] >= 0 }) {
-        let position = Int(field.firstHit[operand])
-        add(field.original(position, position))
+      if let field = fields.first(where: { $0.firstHit[set][operand] >= 0 }) {
+        let position = Int(field.firstHit[set][operand])
+        add(field.original(position, position), field.tokenRoles[position])
       }
     case .phrase:
-      if let field = fields.first(where: { $0.phraseHit[operand] >= 0 }) {
-        let start = Int(field.phraseHit[operand])
-        add(field.original(start, start + phrase(operand).count - 1))
+      if let field = fields.first(where: { $0.phraseHit[set][operand] >= 0 }) {
+        let start = Int(field.phraseHit[set][operand])
+        add(field.original(start, start + phrase(operand).count - 1), field.tokenRoles[start])
       }
     case .glob:
       for value in globValues where glob(operand, matches: value) { add(value) }
     case .all, .any:
       for child in instruction.first..<(instruction.first + instruction.count) {
-        self.words(children[Int(child)], fields, globValues, into: &words)
+        self.words(children[Int(child)], fields, globValues, set: HitSet(rawValue: set)!, into: &words)
       }
     case .not:
       break
