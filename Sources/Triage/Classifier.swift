@@ -151,8 +151,11 @@ public struct Classifier: Sendable {
   private let firstCondition: [Int]
   /// Header names the rules ask about (lower case), numbered for `Source.header`.
   private let headerNames: [String]
-  /// Which hits each condition counts (its role).
+  /// Which hits each condition counts (its role), its weight and whether it
+  /// is an exclusion: plain values, so the loop over conditions copies no rule.
   private let sets: [HitSet]
+  private let weights: [Int]
+  private let exclusions: [Bool]
   /// The example mails' second opinion, when settings.rules asks for it.
   public var examples: ExampleModel?
 
@@ -163,10 +166,14 @@ public struct Classifier: Sendable {
     var sources: [Source] = []
     var firstCondition = [0]
     var sets: [HitSet] = []
+    var weights: [Int] = []
+    var exclusions: [Bool] = []
     for category in rules.categories {
       for condition in category.conditions {
         nodes.append(builder.compile(condition.expression))
         sets.append(HitSet(condition.role))
+        weights.append(condition.weight)
+        exclusions.append(condition.isExclusion)
         switch condition.target {
         case .subject: sources.append(.subject)
         case .body: sources.append(.body)
@@ -191,6 +198,8 @@ public struct Classifier: Sendable {
     if let clauseBreak = settings.clauseBreak { markers.clauseBreak = builder.compile(clauseBreak) }
     index = builder.build(markers: markers)
     self.sets = sets
+    self.weights = weights
+    self.exclusions = exclusions
     self.nodes = nodes
     self.sources = sources
     self.firstCondition = firstCondition
@@ -249,20 +258,21 @@ public struct Classifier: Sendable {
         let source = sources[position]
         let set = sets[position]
         let node = nodes[position]
-        let condition = rules.categories[number].conditions[position - firstCondition[number]]
-        var weight = condition.weight
+        let ruleWeight = weights[position]
+        let isExclusion = exclusions[position]
+        var weight = ruleWeight
         var notes: [String] = []
         var ignored = false
         if source == .subject, subjectPercent < 100 {
           weight = weight * subjectPercent / 100
-          if weight == 0 && condition.weight != 0 || condition.isExclusion && subjectPercent == 0 {
+          if weight == 0 && ruleWeight != 0 || isExclusion && subjectPercent == 0 {
             // A reply's subject names the old topic: it does not count.
             guard explain, fields.holds(node, source, set) else { continue }
             ignored = true
             notes.append("the subject of a reply or forward counts \(subjectPercent) %")
-          } else if weight != condition.weight {
+          } else if weight != ruleWeight {
             notes.append(
-              "the subject of a reply or forward counts \(subjectPercent) %: \(weight) instead of \(condition.weight)")
+              "the subject of a reply or forward counts \(subjectPercent) %: \(weight) instead of \(ruleWeight)")
           }
         }
         if !ignored, !fields.holds(node, source, set) {
@@ -271,7 +281,7 @@ public struct Classifier: Sendable {
           ignored = true
         }
         var bonus = 0
-        if !ignored, set == .asked, weight > 0, settings.requestBonus > 0, !condition.isExclusion,
+        if !ignored, set == .asked, weight > 0, settings.requestBonus > 0, !isExclusion,
           fields.holds(node, source, .request)
         {
           bonus = settings.requestBonus

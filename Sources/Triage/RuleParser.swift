@@ -189,6 +189,19 @@ public struct RuleParser {
         var parser = ExpressionParser(line: line, start: key.valueStart, target: .body, lists: lists)
         let expression = parser.parse(diagnostics: &diagnostics)
         usedLists.formUnion(parser.usedLists)
+        func isList(_ expression: Expression) -> Bool {
+          switch expression {
+          case .term: true
+          case .any(let parts): parts.allSatisfy(isList)
+          case .all, .not: false
+          }
+        }
+        if let expression, !isList(expression) {
+          report(
+            .error, valueLocation, "\(key.rawKey) takes words and \"phrases\" separated by commas, not AND or NOT",
+            hint: "for example: \(key.rawKey): @declined-words, \"nie mamy\"")
+          return nil
+        }
         return expression
       }
       if Keys.kind(of: key.words.first ?? "") == .list { continue }

@@ -31,13 +31,13 @@ public enum ClauseRole: String, Sendable, Hashable, CaseIterable {
   /// Only identifies the customer: a label and a code ("klucz licencyjny: 7Q2M-K81D-00X4-PWSK").
   case identification
 
-  /// The sets of hits its words go into.
-  var sets: [HitSet] {
+  /// The sets of hits its words go into, one bit per `HitSet` (no array per clause).
+  var sets: UInt8 {
     switch self {
-    case .plain: [.asked, .all]
-    case .request: [.asked, .request, .all]
-    case .declined: [.negated, .all]
-    case .identification: [.all]
+    case .plain: 0b1001
+    case .request: 0b1011
+    case .declined: 0b1100
+    case .identification: 0b1000
     }
   }
 }

@@ -75,8 +75,13 @@ struct HitRecorder {
   private let text: UnsafeBufferPointer<UInt8>
   /// The current word's position.
   private var position: Int32 = 0
-  /// Per `HitSet`, which atoms and phrases hit.
-  private(set) var hits: [Hits]
+  /// Per `HitSet`, which atoms and phrases hit: set n's bits are
+  /// `atomBits[n * atomWords ..< (n + 1) * atomWords]` (one flat buffer: no
+  /// array inside an array to check for uniqueness at every write).
+  private var atomBits: [UInt64]
+  private var phraseBits: [UInt64]
+  private let atomWords: Int
+  private let phraseWords: Int
   /// Per `HitSet`, the first token position of each atom and phrase (explanations only).
   private(set) var firstHit: [[Int32]] = []
   private(set) var phraseHit: [[Int32]] = []
@@ -93,8 +98,8 @@ struct HitRecorder {
   private var clauseStart = -1
   private var clauseEnd = 0
   private var clauseWords = 0
-  /// The current word is a clause break ("ale", "but"): the clause ends with it.
-  private var wordIsBreak = false
+  /// The markers that hit in the clause (`TermIndex.Marker` bits).
+  private var clauseMarks: UInt8 = 0
 
   /// The phrase atoms the current word hit: `notedAtoms[currentWord...]`.
   /// This list and `reached` only grow, by a few hundred entries per field.
@@ -111,7 +116,10 @@ struct HitRecorder {
     self.index = index
     self.text = text
     let empty = Hits(atomCount: index.atomCount, phraseCount: index.phraseCount)
-    hits = Array(repeating: empty, count: HitSet.allCases.count)
+    atomWords = empty.atoms.count
+    phraseWords = empty.phrases.count
+    atomBits = [UInt64](repeating: 0, count: atomWords * HitSet.allCases.count)
+    phraseBits = [UInt64](repeating: 0, count: phraseWords * HitSet.allCases.count)
     clause = empty
     keepTokens = expectedWords != nil
     if keepTokens {
@@ -129,7 +137,7 @@ struct HitRecorder {
     }
     // An atom comes from one pattern only, so it is never noted twice for a word.
     if index.inPhrase[number] { notedAtoms.append(atom) }
-    if index.isBreak[number] { wordIsBreak = true }
+    clauseMarks |= index.atomMarkers[number]
   }
 
   @inline(never)
@@ -157,10 +165,8 @@ struct HitRecorder {
     clauseEnd = range.upperBound
     clauseWords += 1
     position += 1
-    if wordIsBreak {
-      wordIsBreak = false
-      endClause(question: false)
-    }
+    // A clause-break word ("ale", "but") ends the clause with it.
+    if clauseMarks & TermIndex.Marker.clauseBreak != 0 { endClause(question: false) }
   }
 
   /// The clause read so far ends: its role decides where its hits go.
@@ -172,17 +178,19 @@ struct HitRecorder {
     let sets = role.sets
     for (atom, first) in clauseAtoms {
       let number = Int(atom)
-      for set in sets {
-        hits[set.rawValue].insert(atom: number)
-        if keepTokens, firstHit[set.rawValue][number] < 0 { firstHit[set.rawValue][number] = first }
+      let bit: UInt64 = 1 << UInt64(number % 64)
+      for set in 0..<HitSet.allCases.count where sets & 1 << set != 0 {
+        atomBits[set * atomWords + number / 64] |= bit
+        if keepTokens, firstHit[set][number] < 0 { firstHit[set][number] = first }
       }
       clause.remove(atom: number)
     }
     for (phrase, first) in clausePhrases {
       let number = Int(phrase)
-      for set in sets {
-        hits[set.rawValue].insert(phrase: number)
-        if keepTokens, phraseHit[set.rawValue][number] < 0 { phraseHit[set.rawValue][number] = first }
+      let bit: UInt64 = 1 << UInt64(number % 64)
+      for set in 0..<HitSet.allCases.count where sets & 1 << set != 0 {
+        phraseBits[set * phraseWords + number / 64] |= bit
+        if keepTokens, phraseHit[set][number] < 0 { phraseHit[set][number] = first }
       }
       clause.remove(phrase: number)
     }
@@ -191,18 +199,28 @@ struct HitRecorder {
     clausePhrases.removeAll(keepingCapacity: true)
     clauseStart = -1
     clauseWords = 0
+    clauseMarks = 0
+  }
+
+  /// The hits of each `HitSet`, once the field is read.
+  var hits: [Hits] {
+    HitSet.allCases.map { set in
+      var hits = Hits(atomCount: 0, phraseCount: 0)
+      hits.atoms = Array(atomBits[set.rawValue * atomWords..<(set.rawValue + 1) * atomWords])
+      hits.phrases = Array(phraseBits[set.rawValue * phraseWords..<(set.rawValue + 1) * phraseWords])
+      return hits
+    }
   }
 
   /// What the clause does, by the markers that hit in it.
   private func clauseRole(question: Bool) -> ClauseRole {
-    let markers = index.markers
-    if markers.identification >= 0, index.evaluate(markers.identification, clause),
+    if clauseMarks & TermIndex.Marker.identification != 0,
       ClauseShape.isIdentification(UnsafeBufferPointer(rebasing: text[clauseStart..<clauseEnd]))
     {
       return .identification
     }
-    if markers.declined >= 0, index.evaluate(markers.declined, clause) { return .declined }
-    if question || (markers.request >= 0 && index.evaluate(markers.request, clause)) { return .request }
+    if clauseMarks & TermIndex.Marker.declined != 0 { return .declined }
+    if question || clauseMarks & TermIndex.Marker.request != 0 { return .request }
     return .plain
   }
 
@@ -228,6 +246,7 @@ struct HitRecorder {
     if phrase >= 0, !clause.phrase(phrase) {
       clause.insert(phrase: phrase)
       clausePhrases.append((Int32(phrase), position + 1 - index.phraseTrie.depth[node]))
+      clauseMarks |= index.phraseMarkers[phrase]
     }
     if index.phraseTrie.hasChildren(node) { reached.append(Int32(node)) }
   }

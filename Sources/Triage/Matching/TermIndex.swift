@@ -52,10 +52,19 @@ final class TermIndex: Sendable {
   /// The phrases again, as a trie over atoms, for matching them as the words come.
   let phraseTrie: PhraseTrie
   let globs: [[UInt8]]
-  /// The clause markers of settings.rules, compiled like conditions.
-  let markers: ClauseMarkers
-  /// Atoms of clause-break words ("ale", "but"): a clause ends with such a word.
-  let isBreak: [Bool]
+  /// Which clause markers each atom and each phrase stands in, as `Marker`
+  /// bits: a clause's role is the union of its hits' bits, no expression to evaluate.
+  let atomMarkers: [UInt8]
+  let phraseMarkers: [UInt8]
+
+  /// The marker lists of settings.rules, as bits.
+  enum Marker {
+    static let declined: UInt8 = 1
+    static let request: UInt8 = 2
+    static let identification: UInt8 = 4
+    /// A clause-break word ("ale", "but"): the clause ends with it.
+    static let clauseBreak: UInt8 = 8
+  }
 
   /// The root instructions of the markers; -1 where settings.rules names none.
   struct ClauseMarkers: Sendable {
@@ -69,7 +78,6 @@ final class TermIndex: Sendable {
     instructions: [Instruction], children: [Int32], masks: [Mask], atomKinds: [Term.Kind], phrases: [[Int]],
     globs: [String], markers: ClauseMarkers
   ) {
-    self.markers = markers
     self.instructions = instructions
     self.children = children
     self.masks = masks
@@ -99,18 +107,26 @@ final class TermIndex: Sendable {
     self.inPhrase = inPhrase
     phraseTrie = PhraseTrie(phrases, atomCount: atomKinds.count)
     self.globs = globs.map { Array($0.utf8) }
-    var isBreak = Array(repeating: false, count: atomKinds.count)
-    func markBreaks(_ node: Int32) {
+    var atomMarkers = [UInt8](repeating: 0, count: atomKinds.count)
+    var phraseMarkers = [UInt8](repeating: 0, count: phrases.count)
+    // A marker is a list of words and phrases (the parser allows nothing else).
+    func mark(_ node: Int32, _ bit: UInt8) {
+      guard node >= 0 else { return }
       let instruction = instructions[Int(node)]
       switch instruction.operation {
-      case .atom: isBreak[Int(instruction.operand)] = true
-      case .any, .all:
-        for child in instruction.first..<(instruction.first + instruction.count) { markBreaks(children[Int(child)]) }
-      case .phrase, .glob, .not: break  // a break is one word
+      case .atom: atomMarkers[Int(instruction.operand)] |= bit
+      case .phrase where bit != Marker.clauseBreak: phraseMarkers[Int(instruction.operand)] |= bit
+      case .any:
+        for child in instruction.first..<(instruction.first + instruction.count) { mark(children[Int(child)], bit) }
+      case .phrase, .glob, .all, .not: break
       }
     }
-    if markers.clauseBreak >= 0 { markBreaks(markers.clauseBreak) }
-    self.isBreak = isBreak
+    mark(markers.declined, Marker.declined)
+    mark(markers.request, Marker.request)
+    mark(markers.identification, Marker.identification)
+    mark(markers.clauseBreak, Marker.clauseBreak)
+    self.atomMarkers = atomMarkers
+    self.phraseMarkers = phraseMarkers
   }
 
   /// The atoms a normalised word matches.
