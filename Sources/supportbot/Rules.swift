@@ -174,6 +174,10 @@ struct Rules: AsyncParsableCommand {
     /// With a ratchet, only staff's own example lines must all pass; the mails must not score worse than before.
     private func check(_ report: RuleTestRunner.Report, against path: String) throws {
       var recorded = Ratchet.floor
+      if !FileManager.default.fileExists(atPath: path), !updateRatchet {
+        throw Failure(
+          message: "there is no ratchet \(path); write the first one with: supportbot rules test --ratchet \(path) --update-ratchet")
+      }
       if FileManager.default.fileExists(atPath: path) {
         do {
           recorded = try Ratchet.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
