@@ -39,14 +39,7 @@ public struct TriageInput: Sendable {
   public init(_ message: Message) {
     var headers: [String: [String]] = [:]
     for field in message.headers.fields { headers[field.name.lowercased(), default: []].append(field.value) }
-    let quoted: String
-    if message.newText.isEmpty || message.newText == message.text {
-      quoted = ""
-    } else if let range = message.text.range(of: message.newText) {
-      quoted = String(message.text[..<range.lowerBound]) + "\n" + String(message.text[range.upperBound...])
-    } else {
-      quoted = message.text
-    }
+    let quoted = Self.quoted(text: message.text, newText: message.newText)
     let forward = Forwarded.extract(
       subject: message.subject ?? "", newText: message.newText, quoted: quoted)
     self.init(
@@ -55,9 +48,47 @@ public struct TriageInput: Sendable {
       forwardedSubject: forward?.subject ?? "", forwardedBody: forward?.body ?? "")
   }
 
+  /// What `newText` leaves of `text`: the text before and after it. Linear
+  /// in the text's length, whatever it holds (a search with `range(of:)` took
+  /// minutes on a mail of a few hundred KB of short repeated lines).
+  static func quoted(text: String, newText: String) -> String {
+    guard !newText.isEmpty, newText != text else { return "" }
+    if text.hasPrefix(newText) { return String(text.dropFirst(newText.count)) }
+    var text = text
+    var newText = newText
+    let found = text.withUTF8 { haystack in newText.withUTF8 { ByteSearch.firstIndex(of: $0, in: haystack) } }
+    guard let start = found else { return text }
+    let utf8 = Array(text.utf8)
+    let end = start + newText.utf8.count
+    return String(decoding: utf8[..<start], as: UTF8.self) + "\n" + String(decoding: utf8[end...], as: UTF8.self)
+  }
+
   /// An inline example from a rule file: the sentence as both subject and body.
   public init(example: String) {
     self.init(subject: example, body: example)
+  }
+}
+
+/// Knuth–Morris–Pratt: where `needle` first stands in `haystack`, in time
+/// linear in both.
+enum ByteSearch {
+  static func firstIndex(of needle: UnsafeBufferPointer<UInt8>, in haystack: UnsafeBufferPointer<UInt8>) -> Int? {
+    guard !needle.isEmpty else { return 0 }
+    guard needle.count <= haystack.count else { return nil }
+    var failure = [Int](repeating: 0, count: needle.count)
+    var length = 0
+    for index in 1..<needle.count {
+      while length > 0, needle[index] != needle[length] { length = failure[length - 1] }
+      if needle[index] == needle[length] { length += 1 }
+      failure[index] = length
+    }
+    var matched = 0
+    for (index, byte) in haystack.enumerated() {
+      while matched > 0, byte != needle[matched] { matched = failure[matched - 1] }
+      if byte == needle[matched] { matched += 1 }
+      if matched == needle.count { return index + 1 - needle.count }
+    }
+    return nil
   }
 }
 
@@ -232,12 +263,13 @@ public struct Classifier: Sendable {
       }
     }
     if result.category == nil, let examples, let vote = rules.settings.examplesVote,
-      let opinion = examples.opinion(on: input, minimumShare: vote, excluding: excludingExample)
+      let opinion = examples.opinion(
+        on: input, minimumShare: vote, excluding: excludingExample, explain: explain)
     {
       let category = rules.categories.first { $0.id == opinion.category }
       result.category = opinion.category
       result.coverage = category?.coverage ?? .unclassified
-      result.notes.append(opinion.explanation)
+      if explain { result.notes.append(opinion.explanation) }
       result.reason = "the rules are unsure (\(result.reason)); the labelled examples vote \(opinion.category)"
     }
     return result

@@ -12,6 +12,10 @@ public struct ExampleModel: Sendable {
   public static let neighbours = 7
   /// Below this similarity an example is no neighbour at all.
   public static let minimumSimilarity = 0.08
+  /// A mail with fewer known words than this, or whose nearest example is
+  /// less similar than `minimumNearest`, gets no opinion: too little to go on.
+  public static let minimumWords = 4
+  public static let minimumNearest = 0.15
 
   struct Example: Sendable {
     var name: String
@@ -21,29 +25,29 @@ public struct ExampleModel: Sendable {
   }
 
   private let examples: [Example]
-  private let terms: [String: Int32]
+  private let terms: [UInt64: Int32]
   private let termNames: [String]
   /// Inverse document frequency per term.
   private let idf: [Double]
-  /// Term → the examples that have it.
-  private let postings: [[Int32]]
+  /// Term → the examples that have it, with the term's weight there.
+  private let postings: [[(example: Int32, weight: Double)]]
 
   /// The labels the model votes for: categories of the rules and
   /// `unclassified` (a vote for it is a vote for a person).
   public init(_ labelled: [LabelledExample], categories: Set<String>) {
-    var terms: [String: Int32] = [:]
+    var terms: [UInt64: Int32] = [:]
     var termNames: [String] = []
     var documents: [(name: String, label: String, counts: [Int32: Int])] = []
     for example in labelled where categories.contains(example.expected) || example.expected == "unclassified" {
       var counts: [Int32: Int] = [:]
-      for word in Self.words(example.input) {
+      for word in Self.stems(example.input) {
         let term: Int32
         if let known = terms[word] {
           term = known
         } else {
           term = Int32(termNames.count)
           terms[word] = term
-          termNames.append(word)
+          termNames.append(Self.text(of: word))
         }
         counts[term, default: 0] += 1
       }
@@ -52,11 +56,11 @@ public struct ExampleModel: Sendable {
     var frequency = [Int](repeating: 0, count: termNames.count)
     for document in documents { for term in document.counts.keys { frequency[Int(term)] += 1 } }
     let idf = frequency.map { log(Double(documents.count + 1) / Double($0 + 1)) + 1 }
-    var postings = [[Int32]](repeating: [], count: termNames.count)
+    var postings = [[(example: Int32, weight: Double)]](repeating: [], count: termNames.count)
     var examples: [Example] = []
     for (number, document) in documents.enumerated() {
       let vector = Self.normalised(document.counts, idf: idf)
-      for term in vector.keys { postings[Int(term)].append(Int32(number)) }
+      for (term, weight) in vector { postings[Int(term)].append((Int32(number), weight)) }
       examples.append(Example(name: document.name, label: document.label, vector: vector))
     }
     self.examples = examples
@@ -89,46 +93,46 @@ public struct ExampleModel: Sendable {
   /// `minimumShare` of it (or the winner is `unclassified`).
   /// - Parameter excluding: an example left out (its own name), for testing
   ///   the examples on themselves.
-  public func opinion(on input: TriageInput, minimumShare: Double, excluding: String? = nil) -> Opinion? {
-    guard let ranked = vote(on: input, excluding: excluding), let best = ranked.first,
-      best.share >= minimumShare, best.label != "unclassified"
-    else { return nil }
-    return best.opinion
-  }
-
-  private func vote(on input: TriageInput, excluding: String?) -> [(label: String, share: Double, opinion: Opinion)]? {
+  /// - Parameter explain: also find the words that carried the vote (for people).
+  public func opinion(
+    on input: TriageInput, minimumShare: Double, excluding: String? = nil, explain: Bool = true
+  ) -> Opinion? {
     var counts: [Int32: Int] = [:]
-    for word in Self.words(input) { if let term = terms[word] { counts[term, default: 0] += 1 } }
-    guard !counts.isEmpty else { return nil }
+    for word in Self.stems(input) { if let term = terms[word] { counts[term, default: 0] += 1 } }
+    guard counts.count >= Self.minimumWords else { return nil }
     let vector = Self.normalised(counts, idf: idf)
-    var similarity: [Int32: Double] = [:]
+    var similarity = [Double](repeating: 0, count: examples.count)
     for (term, weight) in vector {
-      for example in postings[Int(term)] {
-        similarity[example, default: 0] += weight * (examples[Int(example)].vector[term] ?? 0)
-      }
+      for posting in postings[Int(term)] { similarity[Int(posting.example)] += weight * posting.weight }
     }
-    let nearest = similarity.filter { $0.value >= Self.minimumSimilarity && examples[Int($0.key)].name != excluding }
-      .sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(Self.neighbours)
-    guard !nearest.isEmpty else { return nil }
+    var nearest: [(example: Int, similarity: Double)] = []
+    for (example, value) in similarity.enumerated()
+    where value >= Self.minimumSimilarity && examples[example].name != excluding {
+      nearest.append((example, value))
+    }
+    nearest.sort { $0.similarity != $1.similarity ? $0.similarity > $1.similarity : $0.example < $1.example }
+    nearest = Array(nearest.prefix(Self.neighbours))
+    guard let closest = nearest.first, closest.similarity >= Self.minimumNearest else { return nil }
     var votes: [String: Double] = [:]
-    for (example, value) in nearest { votes[examples[Int(example)].label, default: 0] += value }
+    for (example, value) in nearest { votes[examples[example].label, default: 0] += value }
     let total = votes.values.reduce(0, +)
-    let neighbours = nearest.map { (examples[Int($0.key)].name, examples[Int($0.key)].label, $0.value) }
-    return votes.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.map { label, value in
-      // The words that carried the vote: shared with this label's neighbours, by weight.
+    guard let best = votes.max(by: { $0.value != $1.value ? $0.value < $1.value : $0.key > $1.key }),
+      best.value / total >= minimumShare, best.key != "unclassified"
+    else { return nil }
+    var words: [String] = []
+    if explain {
+      // The words that carried the vote: shared with the winner's neighbours, by weight.
       var carried: [Int32: Double] = [:]
-      for (example, _) in nearest where examples[Int(example)].label == label {
-        for (term, weight) in vector {
-          carried[term, default: 0] += weight * (examples[Int(example)].vector[term] ?? 0)
-        }
+      for (example, _) in nearest where examples[example].label == best.key {
+        for (term, weight) in vector { carried[term, default: 0] += weight * (examples[example].vector[term] ?? 0) }
       }
-      let words = carried.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }
+      words = carried.filter { $0.value > 0 }.sorted { ($0.value, $1.key) > ($1.value, $0.key) }.prefix(12)
         .map { termNames[Int($0.key)] }
-      return (
-        label, value / total,
-        Opinion(category: label, share: value / total, neighbours: neighbours, words: Array(words.prefix(12)))
-      )
     }
+    return Opinion(
+      category: best.key, share: best.value / total,
+      neighbours: nearest.map { (examples[$0.example].name, examples[$0.example].label, $0.similarity) },
+      words: words)
   }
 
   private static func normalised(_ counts: [Int32: Int], idf: [Double]) -> [Int32: Double] {
@@ -139,26 +143,66 @@ public struct ExampleModel: Sendable {
     return vector.mapValues { $0 / length }
   }
 
-  /// Words too common to tell categories apart.
+  /// Words too common to tell categories apart (their first six letters).
   private static let stopWords: Set<String> = [
     "the", "and", "for", "you", "are", "with", "our", "this", "that", "have", "from", "can", "not", "but", "all",
     "was", "will", "would", "could", "please", "thank", "thanks", "regard", "hello", "dear", "best", "kind",
-    "dzien", "dobry", "prosze", "dziekuj", "pozdra", "jest", "nie", "jak", "czy", "sie", "the", "mamy", "mam",
+    "dzien", "dobry", "prosze", "dziekuj", "pozdra", "jest", "nie", "jak", "czy", "sie", "mamy", "mam",
     "oraz", "tak", "ale", "juz", "przy", "dla", "jako", "tego", "temu", "tym", "ten", "ktor", "moze", "mozna",
     "bardzo", "witam", "szanow", "panst", "pani", "pana", "gory", "tylko", "jeszcze", "teraz", "wiec",
   ]
+  private static let stopKeys: Set<UInt64> = Set(stopWords.map { key(Array($0.utf8.prefix(6))) })
 
-  /// The words of the subject (without a reply's old subject) and the new text, cut to six letters.
-  static func words(_ input: TriageInput) -> [String] {
-    var result: [String] = []
-    let subject = input.thread == nil ? input.subject : ""
-    for token in Normalizer.tokens(subject + "\n" + input.body + "\n" + input.forwardedBody) {
-      let word = token.text
-      guard word.count >= 3, !word.allSatisfy(\.isNumber) else { continue }
-      let stem = String(word.prefix(6))
-      guard !stopWords.contains(stem) else { continue }
-      result.append(stem)
-    }
-    return result
+  /// A word's first six normalised bytes packed into a number: the model's
+  /// terms, made without a String per word.
+  static func key<Bytes: Collection<UInt8>>(_ bytes: Bytes) -> UInt64 {
+    bytes.prefix(6).reduce(0) { $0 << 8 | UInt64($1) }
   }
+
+  static func text(of key: UInt64) -> String {
+    var bytes: [UInt8] = []
+    var key = key
+    while key != 0 {
+      bytes.insert(UInt8(key & 0xFF), at: 0)
+      key >>= 8
+    }
+    return String(decoding: bytes, as: UTF8.self)
+  }
+
+  /// Collects the keys of words of three letters or more that are not only digits.
+  struct StemSink: WordSink {
+    var keys: [UInt64] = []
+    private var key: UInt64 = 0
+    private var length = 0
+    private var letters = false
+
+    mutating func letter(_ byte: UInt8) {
+      if length < 6 { key = key << 8 | UInt64(byte) }
+      length += 1
+      letters = letters || byte > 0x39
+    }
+
+    mutating func endWord(_ range: Range<Int>) {
+      if length >= 3, letters, !ExampleModel.stopKeys.contains(key) { keys.append(key) }
+      key = 0
+      length = 0
+      letters = false
+    }
+
+    mutating func endClause(question: Bool) {}
+  }
+
+  /// The words of the subject (without a reply's old subject), the new text
+  /// and a forwarded mail, each cut to six letters.
+  static func stems(_ input: TriageInput) -> [UInt64] {
+    var sink = StemSink()
+    for text in [input.thread == nil ? input.subject : "", input.body, input.forwardedBody] where !text.isEmpty {
+      var text = text
+      sink = text.withUTF8 { Normalizer.scan(utf8: $0, into: sink) }
+    }
+    return sink.keys
+  }
+
+  /// The same as text, for people and for `rules suggest`.
+  static func words(_ input: TriageInput) -> [String] { stems(input).map(text(of:)) }
 }
