@@ -19,6 +19,10 @@ public enum EncodedWords {
     var pending: (charset: Slice<UnsafeBufferPointer<UInt8>>, bytes: [UInt8])?
     var gap = 0  // blanks seen since the last encoded word, not yet copied
     var index = 0
+    // Where the next "?=" is, as found by the last search: every search
+    // starts later than the one before, so the text is searched once in all,
+    // however many "=?" without an end it holds.
+    var terminator = Terminator()
 
     func flush() {
       if let run = pending {
@@ -28,7 +32,9 @@ public enum EncodedWords {
     }
 
     while index < input.count {
-      if input[index] == UInt8(ascii: "="), let (charset, bytes, after) = parseWord(input, at: index) {
+      if input[index] == UInt8(ascii: "="),
+        let (charset, bytes, after) = parseWord(input, at: index, terminator: &terminator)
+      {
         if let run = pending, run.charset.equalsIgnoringASCIICase(charset) {
           pending!.bytes += bytes
         } else {
@@ -55,13 +61,43 @@ public enum EncodedWords {
     return output
   }
 
+  /// The position of the next "?=" at or after a place, remembered between searches.
+  struct Terminator {
+    var searchedFrom = Int.max
+    var found: Int?
+
+    /// The first "?=" at or after `start`; searches only past what the last search covered.
+    mutating func next(in input: UnsafeBufferPointer<UInt8>, from start: Int) -> Int? {
+      // Known: the first "?=" at or after `searchedFrom` is at `found` (nil: there is none).
+      if start >= searchedFrom, searchedFrom != Int.max {
+        guard let found else { return nil }
+        if found >= start { return found }
+      }
+      var cursor = start
+      found = nil
+      while cursor + 1 < input.count {
+        if input[cursor] == UInt8(ascii: "?"), input[cursor + 1] == UInt8(ascii: "=") {
+          found = cursor
+          break
+        }
+        cursor += 1
+      }
+      searchedFrom = start
+      return found
+    }
+  }
+
+  /// The longest charset name looked for (real ones are under 20 characters).
+  static let maxCharsetLength = 64
+
   /// One `=?charset?enc?text?=` at `start`: its charset, its decoded bytes, and where it ends.
   private static func parseWord(
-    _ input: UnsafeBufferPointer<UInt8>, at start: Int
+    _ input: UnsafeBufferPointer<UInt8>, at start: Int, terminator: inout Terminator
   ) -> (Slice<UnsafeBufferPointer<UInt8>>, [UInt8], Int)? {
     guard start + 1 < input.count, input[start + 1] == UInt8(ascii: "?") else { return nil }
     let charsetStart = start + 2
-    guard let charsetEnd = input[charsetStart...].firstIndex(of: UInt8(ascii: "?")) else { return nil }
+    let charsetLimit = min(input.count, charsetStart + maxCharsetLength)
+    guard let charsetEnd = input[charsetStart..<charsetLimit].firstIndex(of: UInt8(ascii: "?")) else { return nil }
     var charset = input[charsetStart..<charsetEnd]
     // RFC 2231 allows a language after the charset: "utf-8*pl".
     if let star = charset.firstIndex(of: UInt8(ascii: "*")) { charset = input[charsetStart..<star] }
@@ -69,16 +105,7 @@ public enum EncodedWords {
     guard encodingIndex + 1 < input.count, input[encodingIndex + 1] == UInt8(ascii: "?") else { return nil }
     let encoding = input[encodingIndex]
     let payloadStart = encodingIndex + 2
-    var cursor = payloadStart
-    var payloadEnd: Int?
-    while cursor + 1 < input.count {
-      if input[cursor] == UInt8(ascii: "?"), input[cursor + 1] == UInt8(ascii: "=") {
-        payloadEnd = cursor
-        break
-      }
-      cursor += 1
-    }
-    guard let payloadEnd else { return nil }
+    guard let payloadEnd = terminator.next(in: input, from: payloadStart) else { return nil }
     let payload = input[payloadStart..<payloadEnd]
     guard !charset.isEmpty, !payload.contains(0x20) else { return nil }
     let bytes: [UInt8]
