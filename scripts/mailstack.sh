@@ -28,7 +28,7 @@ set -euo pipefail
 
 cmd=${1:-}; dir=${2:-}; base=${3:-10000}
 [ -n "$cmd" ] && [ -n "$dir" ] || {
-  echo "usage: $0 start|stop|reset|postfix-stop|postfix-start|postfix-flush|dovecot-restart DIR [BASE]" >&2; exit 2
+  echo "usage: $0 start|stop|reset|postfix-stop|postfix-start|postfix-flush|dovecot-restart DIR [BASE] | doveadm DIR ARGS..." >&2; exit 2
 }
 
 stop() {
@@ -304,6 +304,8 @@ case "$cmd" in
     pkill -9 -P "$pid" || true; kill -9 "$pid" || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     start_dovecot; wait_port $((base + 993)) ;;
+  # Server-side changes tests need (e.g. a huge UIDNEXT): doveadm on this stack.
+  doveadm) shift 2; exec doveadm -c "$dir/dovecot.conf" "$@" ;;
   reset)
     stop
     # Only ever delete a folder this script made (or an empty one).
@@ -311,5 +313,5 @@ case "$cmd" in
       echo "mailstack: $dir is not a mail stack folder; not deleting it" >&2; exit 1
     fi
     rm -rf "$dir"; start ;;
-  *) echo "usage: $0 start|stop|reset|postfix-stop|postfix-start|postfix-flush|dovecot-restart DIR [BASE]" >&2; exit 2 ;;
+  *) echo "usage: $0 start|stop|reset|postfix-stop|postfix-start|postfix-flush|dovecot-restart DIR [BASE] | doveadm DIR ARGS..." >&2; exit 2 ;;
 esac

@@ -86,7 +86,13 @@ public actor IMAPClient {
 
   /// The UIDs above `uid`, ascending, searched in windows of UIDs up to
   /// UIDNEXT. The server may answer `n:*` with the highest existing UID even
-  /// when it is below `n`; those are filtered out.
+  /// when it is below `n`, and a broken one with UIDs nobody asked for: only
+  /// those inside the window asked for are kept. After a window that comes
+  /// back empty, the next UID that exists is asked for (ESEARCH `RETURN
+  /// (MIN)`, RFC 4731) and the search goes on from there, so a huge UIDNEXT
+  /// over a sparse mailbox costs a few searches, not millions: at most two
+  /// per 1,000 UIDs the server really has, plus one. A server without ESEARCH
+  /// is asked for everything above the empty window at once.
   public func uids(in mailbox: String, uidValidity: UInt32, above uid: UInt32) throws(IMAPError) -> [UInt32] {
     let operation = "searching \(mailbox)"
     let status = try status(of: mailbox)
@@ -98,13 +104,44 @@ public actor IMAPClient {
     let end = status.uidNext ?? UInt32.max
     // Nothing above `uid` (an empty mailbox, say): `UID SEARCH UID 1:0` would be refused.
     guard start < end else { return [] }
-    repeat {
-      let last = end == UInt32.max ? "*" : "\(min(start &+ Self.searchWindow &- 1, end &- 1))"
+    while true {
+      let windowEnd = end == UInt32.max ? UInt32.max : min(start &+ Self.searchWindow &- 1, end &- 1)
+      let rest = windowEnd == UInt32.max || windowEnd &+ 1 >= end
+      let last = rest ? "*" : "\(windowEnd)"
       let text = try command("UID SEARCH UID \(start):\(last)", in: (mailbox, uidValidity), operation: operation)
-      found.formUnion(IMAPResponses.searchResults(text).filter { $0 > uid })
-      start = start &+ Self.searchWindow
-    } while end != UInt32.max && start < end && start > uid
+      let inWindow = IMAPResponses.searchResults(text).filter { $0 >= start && (rest ? $0 < end : $0 <= windowEnd) }
+      found.formUnion(inWindow)
+      if rest { break }
+      start = windowEnd &+ 1
+      if inWindow.isEmpty {
+        // Nothing here: where is the next message?
+        guard let next = try nextUID(in: mailbox, uidValidity: uidValidity, from: start, operation: operation) else {
+          // No ESEARCH: the rest in one search (it returns only what exists).
+          let text = try command("UID SEARCH UID \(start):*", in: (mailbox, uidValidity), operation: operation)
+          found.formUnion(IMAPResponses.searchResults(text).filter { $0 >= start && $0 < end })
+          break
+        }
+        guard next >= start, next < end else { break }  // none above (or an answer outside what was asked)
+        start = next
+      }
+    }
     return found.sorted()
+  }
+
+  /// The lowest UID at or above `start`: `UInt32.max` when there is none, nil
+  /// when the server has no ESEARCH.
+  private func nextUID(
+    in mailbox: String, uidValidity: UInt32, from start: UInt32, operation: String
+  ) throws(IMAPError) -> UInt32? {
+    let text: String
+    do {
+      text = try command("UID SEARCH RETURN (MIN) UID \(start):*", in: (mailbox, uidValidity), operation: operation)
+    } catch {
+      guard error.reason == .commandRefused else { throw error }
+      return nil
+    }
+    // An ESEARCH answer without MIN: nothing matched.
+    return IMAPResponses.esearchMinimum(text) ?? (text.uppercased().contains("ESEARCH") ? UInt32.max : nil)
   }
 
   /// UIDs of the messages whose header `name` contains `value`.
@@ -128,7 +165,10 @@ public actor IMAPClient {
       let text = try command(
         "UID FETCH \(Self.sequenceSet(Array(batch))) (UID FLAGS RFC822.SIZE INTERNALDATE)", in: (mailbox, uidValidity),
         operation: "reading message flags in \(mailbox)")
-      results += IMAPResponses.fetchResults(text)
+      // Only what was asked for: a UID the server adds on its own must not move
+      // the caller's cursor past mail it has not seen.
+      let asked = Set(batch)
+      results += IMAPResponses.fetchResults(text).filter { asked.contains($0.uid) }
     }
     return results.sorted { $0.uid < $1.uid }
   }

@@ -111,6 +111,17 @@ enum IMAPResponses {
     return uids
   }
 
+  /// The MIN of an `* ESEARCH (TAG "…") UID MIN n` answer (RFC 4731); nil when there is none.
+  static func esearchMinimum(_ text: String) -> UInt32? {
+    for values in untaggedLines(text) where values.first?.text?.uppercased() == "ESEARCH" {
+      let words = values.map { $0.text?.uppercased() }
+      if let position = words.firstIndex(of: "MIN"), position + 1 < values.count {
+        return values[position + 1].text.flatMap { UInt32($0) }
+      }
+    }
+    return nil
+  }
+
   /// The attributes of the first `* STATUS` line.
   static func status(_ text: String) -> MailboxStatus? {
     for values in untaggedLines(text) {

@@ -81,6 +81,11 @@ public struct MailStack: Sendable {
   public func flushPostfixQueue() throws { try Self.runScript(["postfix-flush", try requireDirectory()]) }
   /// Stops and starts Dovecot: every IMAP connection breaks.
   public func restartDovecot() throws { try Self.runScript(["dovecot-restart", try requireDirectory()]) }
+  /// doveadm on this stack's Dovecot, for server-side states tests need (a huge UIDNEXT).
+  @discardableResult
+  public func doveadm(_ arguments: [String]) throws -> String {
+    try Self.runScript(["doveadm", try requireDirectory()] + arguments)
+  }
   public func stop() throws { try Self.runScript(["stop", try requireDirectory()]) }
 
   private func requireDirectory() throws -> String {

@@ -402,6 +402,27 @@ struct LiveMailboxTests {
     #expect(try await client.status(of: big).messages == 2003)
   }
 
+  @Test(
+    "a UIDNEXT near 4 billion over a sparse mailbox costs a few searches, and finds every mail",
+    .timeLimit(.minutes(1)))
+  func hugeUIDNext() async throws {
+    let client = try stack.imap(account)
+    let box = try await folder(client, "Sparse")
+    for number in 0..<3 {
+      try await client.append(Array("From: a@b.pl\r\nSubject: \(number)\r\n\r\nx\r\n".utf8), to: box)
+    }
+    // The server jumps its UIDs (as after an import or a migration); the next mail gets a UID near 4 billion.
+    try stack.doveadm(["mailbox", "update", "-u", account, "--min-next-uid", "4000000000", box])
+    try await client.append(Array("From: a@b.pl\r\nSubject: late\r\n\r\nx\r\n".utf8), to: box)
+    let validity = try #require(try await client.status(of: box).uidValidity)
+    // Before, each 1,000-UID window was searched: four million searches.
+    let all = try await client.uids(in: box, uidValidity: validity, above: 0)
+    #expect(all.count == 4)
+    #expect(all.last.map { $0 >= 4_000_000_000 } == true, "\(all)")
+    #expect(try await client.uids(in: box, uidValidity: validity, above: all[2]) == [all[3]])
+    #expect(try await client.uids(in: box, uidValidity: validity, above: all[3]).isEmpty)
+  }
+
   @Test("flags of 300 mails, read 20 times on one connection, never trip libcurl's overcounting of response lines")
   func manyResponseLines() async throws {
     let client = try stack.imap(account)
