@@ -163,8 +163,12 @@ public struct TransportOptions: Sendable {
   public var caFile: String?
   /// Seconds to wait for the TCP and TLS connection.
   public var connectTimeout: Int
-  /// A transfer slower than 1 byte/s for this many seconds is abandoned.
+  /// A transfer slower than `minimumSpeed` bytes/s for this many seconds is abandoned.
   public var stallTimeout: Int
+  /// See `stallTimeout`: a server that trickles a few bytes a second must not hold the bot.
+  public var minimumSpeed: Int
+  /// No single exchange (a command and its answer, a fetch, a submission) may take longer, in seconds.
+  public var transferTimeout: Int
   /// Message bodies larger than this are refused (bytes).
   public var maxMessageBytes: Int
   /// Name given in EHLO.
@@ -174,12 +178,16 @@ public struct TransportOptions: Sendable {
     caFile: String? = nil,
     connectTimeout: Int = 20,
     stallTimeout: Int = 60,
+    minimumSpeed: Int = 256,
+    transferTimeout: Int = 300,
     maxMessageBytes: Int = 64 << 20,
     heloName: String = "supportbot.localdomain"
   ) {
     self.caFile = caFile
     self.connectTimeout = connectTimeout
     self.stallTimeout = stallTimeout
+    self.minimumSpeed = minimumSpeed
+    self.transferTimeout = transferTimeout
     self.maxMessageBytes = maxMessageBytes
     self.heloName = heloName
   }

@@ -252,7 +252,11 @@ extension CurlHandle {
     // 16 KB a UID SEARCH answer of ~1,500 UIDs lost all but the first few.
     set(CURLOPT_BUFFERSIZE, 512 * 1024)
     set(CURLOPT_CONNECTTIMEOUT, options.connectTimeout)
-    set(CURLOPT_LOW_SPEED_LIMIT, 1)
+    // A server that trickles (2 bytes a second) or never ends an answer must
+    // not hold the bot: too slow for stallTimeout seconds, or longer than
+    // transferTimeout in all, and the exchange fails as a timeout.
+    set(CURLOPT_LOW_SPEED_LIMIT, options.minimumSpeed)
     set(CURLOPT_LOW_SPEED_TIME, options.stallTimeout)
+    set(CURLOPT_TIMEOUT, options.transferTimeout)
   }
 }
