@@ -88,7 +88,8 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
       case ("tls", "starttls") where security == .startTLS:
         break
       default:
-        throw .unknownParameter(text, parameter: item.name)
+        // The URL is not echoed: its query may hold what does not belong there (a password).
+        throw .unknownParameter(Self.withoutQuery(text), parameter: item.name)
       }
     }
     guard var host = components.host, !host.isEmpty else { throw .missingHost(text) }
@@ -109,17 +110,28 @@ public struct ServerEndpoint: Sendable, Hashable, CustomStringConvertible {
     self.path = path
   }
 
-  /// How the server is named in logs and errors: scheme, host and port, never credentials.
+  /// How the server is named in logs and errors: scheme, host and port, never
+  /// credentials; an unencrypted connection says so.
   public var description: String {
+    curlBase + (security == .none ? " (PLAIN, unencrypted)" : "")
+  }
+
+  /// scheme://host:port, as libcurl is given it.
+  private var curlBase: String {
     let scheme = security == .implicitTLS ? service.rawValue.lowercased() + "s" : service.rawValue.lowercased()
     return "\(scheme)://\(hostForURL):\(port)"
+  }
+
+  /// The URL without its query string (`?…`), for messages.
+  static func withoutQuery(_ text: String) -> String {
+    text.split(separator: "?", maxSplits: 1).first.map(String.init) ?? text
   }
 
   private var hostForURL: String { host.contains(":") ? "[\(host)]" : host }
 
   /// The URL handed to libcurl for `path` (already percent-encoded segments).
   func curlURL(encodedPath: String) -> String {
-    "\(description)/\(encodedPath)"
+    "\(curlBase)/\(encodedPath)"
   }
 
   /// Percent-encodes one path segment (a mailbox name) for a libcurl URL.
@@ -150,7 +162,7 @@ public enum EndpointError: Error, Sendable, Equatable, CustomStringConvertible {
       return "'\(text)' should start with \(expected.map { "\($0)://" }.joined(separator: " or "))"
     case .unknownParameter(let text, let parameter):
       return
-        "'\(text)' has the parameter '\(parameter)', which is not understood; the only one is tls=none (no encryption, only on imap:// or smtp://)"
+        "'\(text)?…' has the parameter '\(parameter)', which is not understood; the only one is tls=none (no encryption, only on imap:// or smtp://)"
     case .missingHost(let text):
       return "'\(text)' names no server host"
     }

@@ -22,7 +22,9 @@ public struct TokenSource: Sendable, Equatable, CustomStringConvertible {
   public var description: String {
     switch origin {
     case .file(let path): "the OAuth2 token file \(path)"
-    case .command(let command): "the OAuth2 token command '\(command)'"
+    // Only the program: its arguments may carry a client secret or a refresh token.
+    case .command(let command):
+      "the OAuth2 token command '\(command.split(separator: " ").first.map(String.init) ?? "")'"
     }
   }
 

@@ -33,10 +33,32 @@ struct ConsoleLogHandler: LogHandler {
     var parts: [String] = []
     if timestamps { parts.append(Self.timestamp()) }
     parts.append(event.level.rawValue.padding(toLength: 7, withPad: " ", startingAt: 0))
-    for key in Self.leading { if let value = all.removeValue(forKey: key) { parts.append("\(key)=\(value)") } }
-    parts.append("\(event.message)")
-    for key in all.keys.sorted() { parts.append("\(key)=\(all[key]!)") }
+    for key in Self.leading {
+      if let value = all.removeValue(forKey: key) { parts.append("\(key)=\(Self.escaped("\(value)"))") }
+    }
+    parts.append(Self.escaped("\(event.message)"))
+    for key in all.keys.sorted() { parts.append("\(key)=\(Self.escaped("\(all[key]!)"))") }
     FileHandle.standardError.write(Data((parts.joined(separator: " ") + "\n").utf8))
+  }
+
+  /// Control characters from mail (an ESC sequence in a sender's name, a
+  /// line break in a subject) written as `\u{1B}`: one event stays one line,
+  /// and nothing a customer wrote can move the terminal's cursor or colours.
+  static func escaped(_ text: String) -> String {
+    guard text.unicodeScalars.contains(where: isControl) else { return text }
+    var result = ""
+    for scalar in text.unicodeScalars {
+      if isControl(scalar) {
+        result += "\\u{\(String(scalar.value, radix: 16, uppercase: true))}"
+      } else {
+        result.unicodeScalars.append(scalar)
+      }
+    }
+    return result
+  }
+
+  private static func isControl(_ scalar: Unicode.Scalar) -> Bool {
+    scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
   }
 
   private static func timestamp() -> String {

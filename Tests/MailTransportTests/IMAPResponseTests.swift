@@ -64,7 +64,11 @@ struct EndpointTests {
         ServerEndpoint.Security.implicitTLS, "INBOX"
       ),
       ("imap://mail.example.pl", .imap, "imap://mail.example.pl:143", .startTLS, ""),
-      ("imap://127.0.0.1:10143/?tls=none", .imap, "imap://127.0.0.1:10143", ServerEndpoint.Security.none, ""),
+      // An unencrypted connection says so wherever the server is named (logs, errors).
+      (
+        "imap://127.0.0.1:10143/?tls=none", .imap, "imap://127.0.0.1:10143 (PLAIN, unencrypted)",
+        ServerEndpoint.Security.none, ""
+      ),
       ("smtp://mail.example.pl:587", .smtp, "smtp://mail.example.pl:587", .startTLS, ""),
       ("smtps://mail.example.pl", .smtp, "smtps://mail.example.pl:465", .implicitTLS, ""),
       ("imaps://[::1]:993/Support%20PL", .imap, "imaps://[::1]:993", .implicitTLS, "Support PL"),
@@ -84,6 +88,15 @@ struct EndpointTests {
       try ServerEndpoint("imaps://jan:tajne123@mail.example.pl/INBOX", service: .imap)
     } throws: { error in
       "\(error)".contains("password") && !"\(error)".contains("tajne123")
+    }
+  }
+
+  @Test("an unknown URL parameter is named, but the URL's query is not repeated (it may hold a secret)")
+  func queryNotEchoed() {
+    #expect {
+      try ServerEndpoint("imaps://mail.example.pl/INBOX?password=tajne123", service: .imap)
+    } throws: { error in
+      "\(error)".contains("'password'") && !"\(error)".contains("tajne123")
     }
   }
 
@@ -174,5 +187,17 @@ struct MailboxNameTests {
     ])
   func wire(name: String, expected: String) {
     #expect(MailboxName.wire(name) == expected)
+  }
+}
+
+@Suite("OAuth2 token sources in errors")
+struct TokenSourceErrorTests {
+  @Test("a failing token command is named by its program only: its arguments may hold a client secret")
+  func argumentsNotShown() {
+    #expect {
+      try TokenSource(command: "/bin/false --client-secret=S3CR3T-VALUE").read()
+    } throws: { error in
+      "\(error)".contains("'/bin/false'") && !"\(error)".contains("S3CR3T")
+    }
   }
 }
