@@ -176,7 +176,8 @@ struct Rules: AsyncParsableCommand {
       var recorded = Ratchet.floor
       if !FileManager.default.fileExists(atPath: path), !updateRatchet {
         throw Failure(
-          message: "there is no ratchet \(path); write the first one with: supportbot rules test --ratchet \(path) --update-ratchet")
+          message: "there is no ratchet \(path); write the first one with: "
+            + "supportbot rules test --ratchet \(path) --update-ratchet")
       }
       if FileManager.default.fileExists(atPath: path) {
         do {
