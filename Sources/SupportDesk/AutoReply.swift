@@ -60,7 +60,6 @@ public enum AutoReply {
 
   /// `<sb.1a2b3c4d5e6f7a8b@domain>`: stable for the same identity.
   public static func messageID(for identity: String, domain: String) -> String {
-    let hex = String(OutgoingMessage.fnv1a(identity), radix: 16)
-    return "<sb.\(String(repeating: "0", count: 16 - hex.count))\(hex)@\(domain.isEmpty ? "localhost" : domain)>"
+    "<sb.\(FNV1a.hex(identity))@\(domain.isEmpty ? "localhost" : domain)>"
   }
 }

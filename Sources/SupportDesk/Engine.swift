@@ -220,7 +220,7 @@ public struct Engine: Sendable {
     if fetched.isPartial {
       log.notice("a large mail: only its first \(fetched.bytes.count) of \(fetched.size) bytes were read")
     }
-    for warning in message.warnings where !fetched.isPartial || !warning.contains("closing boundary") {
+    for warning in message.warnings where !fetched.isPartial || warning != .missingClosingBoundary {
       log.notice("parser: \(warning)")
     }
     let recipient = message.replyAddress
@@ -597,16 +597,7 @@ public struct Engine: Sendable {
 
 /// A fingerprint of a mail's bytes (64-bit FNV-1a, in hex), to recognise a
 /// mail without a Message-ID when it is seen again (a mailbox recreated on the
-/// server gives every mail a new UID). Not a security measure: nobody gains by
-/// forging a collision with a mail already answered.
+/// server gives every mail a new UID).
 enum ContentHash {
-  static func of(_ bytes: [UInt8]) -> String {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash &*= 0x100_0000_01b3
-    }
-    let hex = String(hash, radix: 16)
-    return String(repeating: "0", count: 16 - hex.count) + hex
-  }
+  static func of(_ bytes: [UInt8]) -> String { FNV1a.hex(bytes) }
 }

@@ -33,7 +33,7 @@ public final class Reloadable<Value: Sendable>: Sendable {
   public func current(logger: Logger) -> Value? {
     var fingerprint: [String: UInt64] = [:]
     for path in paths() {
-      fingerprint[path] = OutgoingMessage.fnv1a(FileManager.default.contents(atPath: path) ?? Data())
+      fingerprint[path] = FNV1a.hash(FileManager.default.contents(atPath: path) ?? Data())
     }
     let known = state.withLock { $0.fingerprint }
     if fingerprint == known { return state.withLock { $0.value } }

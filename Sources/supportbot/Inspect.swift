@@ -134,7 +134,7 @@ struct InspectReport: Encodable {
     newText = message.newText
     attachments = message.attachments.map { File(filename: $0.filename, contentType: $0.contentType, size: $0.size) }
     charsetRecovered = message.charsetRecovered
-    warnings = message.warnings
+    warnings = message.warnings.map(\.description)
   }
 
   enum CodingKeys: String, CodingKey {
