@@ -2,6 +2,7 @@ import Foundation
 import Logging
 import MailMessage
 import MailTransport
+import SupportPolicy
 import Triage
 
 /// What one pass over the mailbox did.
@@ -261,7 +262,8 @@ public struct Engine: Sendable {
     }
     if reason == nil {
       // A thank-you note (reply: no): staff see it, the customer gets no reply to it.
-      reason = Desk.categorySkip(triage?.category, silent: classifier?.rules.silentCategories ?? [])
+      reason = Gate(loopGuard: loopGuard, silentCategories: classifier?.rules.silentCategories ?? []).categorySkip(
+        triage?.category)
     }
     if reason == nil, let address = recipient?.address {
       reason = settings.rateLimits.reasonToSkip(

@@ -1,6 +1,7 @@
 import Foundation
 import MailMessage
 import MailTransport
+import SupportPolicy
 
 /// Everything the service needs to run, read from the environment
 /// (DESIGN.md section 3). Secrets come from the environment or from a file

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SupportPolicy
 
 /// How far the bot got in one mailbox.
 public struct MailboxCursor: Sendable, Equatable {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailMessage
 import SupportDesk
+import SupportPolicy
 import Triage
 
 /// What the offline commands need to decide like the service: the rules, the

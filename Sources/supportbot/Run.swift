@@ -4,6 +4,7 @@ import Logging
 import MailTransport
 import ServiceLifecycle
 import SupportDesk
+import SupportPolicy
 import UnixSignals
 
 struct Run: AsyncParsableCommand {

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SupportDesk
+import SupportPolicy
 
 struct Status: AsyncParsableCommand {
   static let configuration = CommandConfiguration(

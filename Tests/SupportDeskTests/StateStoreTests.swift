@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 /// A state database in a fresh temporary folder.
 func temporaryStatePath() -> String {
@@ -85,24 +86,5 @@ struct StateStoreTests {
     #expect(try await store.replyCount(since: hourAgo.addingTimeInterval(-3600), to: "JAN@x.pl") == 2)
     #expect(try await store.replyCount(since: hourAgo, to: nil) == 2)
     #expect(try await store.replyCount(since: hourAgo, to: "nikt@x.pl") == 0)
-  }
-}
-
-@Suite("Rate limits: one reply per sender per window, a cap per hour")
-struct RateLimitTests {
-  @Test(
-    "the sender window comes first, then the hourly cap",
-    arguments: [
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 0, nil),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 1, 0, SkipReason.rateLimited),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 99, nil),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 100, .hourlyCap),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 3, 100, .rateLimited),
-      // A window of 0 turns the per-sender limit off; the cap stays.
-      (RateLimits(senderWindow: 0, hourlyCap: 5), 3, 4, nil),
-      (RateLimits(senderWindow: 0, hourlyCap: 5), 3, 5, .hourlyCap),
-    ] as [(RateLimits, Int, Int, SkipReason?)])
-  func decide(limits: RateLimits, toSender: Int, lastHour: Int, expected: SkipReason?) {
-    #expect(limits.reasonToSkip(toSender: toSender, lastHour: lastHour) == expected)
   }
 }

@@ -29,19 +29,8 @@ public struct FilingFolders: Sendable, Equatable {
     self.skipped = skipped
   }
 
-  /// The variables that name the folders, in the order of the fields.
-  static let variables = [
-    "SUPPORTBOT_FOLDER_COVERED", "SUPPORTBOT_FOLDER_UNCOVERED", "SUPPORTBOT_FOLDER_OTHER",
-    "SUPPORTBOT_FOLDER_UNCLASSIFIED", "SUPPORTBOT_FOLDER_FAILED", "SUPPORTBOT_FOLDER_SKIPPED",
-  ]
-
-  init(names: [String?]) {
-    self.init(
-      covered: names[0], uncovered: names[1], other: names[2], unclassified: names[3], failed: names[4],
-      skipped: names[5])
-  }
-
-  var names: [String?] { [covered, uncovered, other, unclassified, failed, skipped] }
+  /// The folders in the order of the fields (nil: none named).
+  public var names: [String?] { [covered, uncovered, other, unclassified, failed, skipped] }
 
   public var isEmpty: Bool { all.isEmpty }
 
@@ -53,25 +42,35 @@ public struct FilingFolders: Sendable, Equatable {
 
   /// Where a mail goes once it is settled: nil while it is not (history, a
   /// reply being sent or waiting for a retry), and for outcomes without a folder.
-  public func folder(for record: MailRecord) -> String? {
+  public func folder(for settlement: Settlement?, coverage: Coverage) -> String? {
     let byCoverage: String? =
-      switch record.coverage.flatMap(Coverage.init(rawValue:)) ?? .unclassified {
+      switch coverage {
       case .covered: covered
       case .uncovered: uncovered
       case .other: other
       case .unclassified: unclassified
       }
-    switch record.status {
-    case .sent: return byCoverage
+    switch settlement {
+    case .answered: return byCoverage
     case .failed: return failed
-    case .skipped:
-      switch record.skipReason {
+    case .skipped(let reason):
+      switch reason {
       case .vanished: return nil
       // Not answered on purpose, but a customer's mail: it goes where its category's mail goes.
       case .noReplyCategory: return byCoverage
       default: return skipped
       }
-    case .history, .sending, .retry: return nil
+    case nil: return nil
     }
   }
+}
+
+/// How the bot finished with a mail, as far as filing cares.
+public enum Settlement: Sendable, Equatable {
+  /// The reply went out.
+  case answered
+  /// The reply could not be sent, or the mail could not be handled.
+  case failed
+  /// Not answered on purpose, for this reason (nil: none recorded).
+  case skipped(SkipReason?)
 }

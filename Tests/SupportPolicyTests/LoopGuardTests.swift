@@ -2,7 +2,7 @@ import Foundation
 import MailMessage
 import Testing
 
-@testable import SupportDesk
+@testable import SupportPolicy
 
 @Suite("Never answering robots, lists or ourselves (RFC 3834)")
 struct LoopGuardTests {

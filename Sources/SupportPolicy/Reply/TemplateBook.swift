@@ -40,28 +40,6 @@ public struct TemplateBook: Sendable {
 
   private let templates: [String: MustacheTemplate]
 
-  /// Loads and checks every template in `directory`.
-  public static func load(directory: String) -> (TemplateBook?, [Diagnostic]) {
-    var files: [(path: String, text: String)] = []
-    var problems: [Diagnostic] = []
-    for name in names {
-      for language in Language.allCases {
-        let path = "\(directory)/\(name).\(language.rawValue).mustache"
-        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8)
-        else {
-          problems.append(
-            Diagnostic(
-              .error, SourceLocation(file: path, line: 1), "the template is missing or not UTF-8",
-              hint: "every reply exists in Polish and English: \(name).pl.mustache and \(name).en.mustache"))
-          continue
-        }
-        files.append((path, text))
-      }
-    }
-    guard problems.isEmpty else { return (nil, problems) }
-    return parse(files)
-  }
-
   /// Checks and compiles templates given as (path, text); the name and
   /// language come from the file name.
   public static func parse(_ files: [(path: String, text: String)]) -> (TemplateBook?, [Diagnostic]) {

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MailMessage
+import SupportPolicy
 import Synchronization
 import Triage
 
@@ -56,20 +57,5 @@ public final class Reloadable<Value: Sendable>: Sendable {
       state.value = loaded
       return loaded
     }
-  }
-}
-
-/// The classification rules in force.
-public typealias RuleBook = Reloadable<Classifier>
-
-extension Reloadable where Value == Classifier {
-  /// The rules in `directory`; without valid rules every mail is unclassified.
-  public convenience init(directory: String) {
-    self.init(
-      name: "the rules in \(directory)", paths: { RuleLoader.rulePaths(directory: directory) },
-      load: {
-        let (rules, diagnostics) = RuleLoader.load(directory: directory)
-        return (rules.map(Classifier.init), diagnostics)
-      })
   }
 }

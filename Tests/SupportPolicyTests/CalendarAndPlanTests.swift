@@ -2,7 +2,7 @@ import Foundation
 import Testing
 import Triage
 
-@testable import SupportDesk
+@testable import SupportPolicy
 
 /// A moment given as Polish local time in ISO 8601 with its offset.
 func moment(_ text: String) -> Date {
