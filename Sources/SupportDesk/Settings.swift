@@ -115,6 +115,9 @@ public struct Settings: Sendable {
     self.folders = folders
   }
 
+  /// The bot's own addresses, never answered: its From and its login.
+  public var ownAddresses: [String] { [botAddress.address, imapAccount.user] }
+
   /// Reads the settings from environment variables. Every problem is
   /// reported at once, each naming its variable and how to fix it.
   /// - Parameter readFile: reads a secret file (injected for tests).

@@ -13,7 +13,7 @@ import Triage
 /// | 1. first start | first time on this mailbox, the mail read already or older than the window | `.history` |
 /// | 2. handled before | the state store has a record of this mail (the cursor had not moved yet) | `.alreadyHandled` |
 /// | 3. attempts | handling started more often than `attemptsPerMail` without finishing | `.giveUp` |
-/// | 4. read it | nothing above, and the mail not read yet | `.read` (read it, ask again) |
+/// | 4. read it | nothing above: the mail itself is needed now | `.needs(.content)` |
 /// | 5. vanished | the mail was expunged before it could be read | `.skip(.vanished)` |
 /// | 6. loop guard | RFC 3834: auto-replies, bounces, lists, our own mail, robots (`LoopGuard`) | `.skip(…)` |
 /// | 7. duplicate | a mail with this Message-ID (or these bytes, without one) was answered | `.skip(.duplicate)` |
@@ -52,29 +52,39 @@ public struct Gate: Sendable {
       attemptsPerMail: attemptsPerMail, silentCategories: rules?.silentCategories ?? [])
   }
 
-  /// What to do with a mail, given what is known about it (see the table above).
+  /// What to do with a mail, given what is known about it (see the table
+  /// above), or which fact the next step needs: `.needs(…)` asks the shell to
+  /// find it out and ask again, so the shell looks up nothing the decision
+  /// does not need (a history mail is never counted, an auto-reply never
+  /// looked up in the state store).
   public func decide(_ facts: MailFacts) -> Decision {
-    let arrival = facts.arrival
-    if arrival.isFirstStart,
-      arrival.isSeen || (arrival.arrivedAt ?? .distantPast) < facts.now.addingTimeInterval(-firstStartWindow)
+    if facts.isFirstStart,
+      facts.isSeen || (facts.arrivedAt ?? .distantPast) < facts.now.addingTimeInterval(-firstStartWindow)
     {
       return .history
     }
-    if arrival.isRecorded { return .alreadyHandled }
-    if arrival.attempt > attemptsPerMail { return .giveUp(unfinishedAttempts: arrival.attempt - 1) }
+    guard let isRecorded = facts.isRecorded else { return .needs(.isRecorded) }
+    if isRecorded { return .alreadyHandled }
+    guard let attempt = facts.attempt else { return .needs(.attempt) }
+    if attempt > attemptsPerMail { return .giveUp(unfinishedAttempts: attempt - 1) }
+    let message: Message
+    let category: String?
     switch facts.content {
-    case .notRead: return .read
+    case .notRead: return .needs(.content)
     case .vanished: return .skip(.vanished)
-    case .read(let mail):
-      if let reason = loopGuard.reasonToSkip(mail.message) { return .skip(reason) }
-      if mail.answeredBefore { return .skip(.duplicate) }
-      if mail.ticket != nil { return .skip(.followUp) }
-      if let reason = categorySkip(mail.category) { return .skip(reason) }
-      if let reason = rateLimits.reasonToSkip(toSender: mail.repliesToSender, lastHour: mail.repliesLastHour) {
-        return .skip(reason)
-      }
-      return .reply
+    case .read(let read, let readCategory): (message, category) = (read, readCategory)
     }
+    if let reason = loopGuard.reasonToSkip(message) { return .skip(reason) }
+    guard let answeredBefore = facts.answeredBefore else { return .needs(.answeredBefore) }
+    if answeredBefore { return .skip(.duplicate) }
+    guard let thread = facts.thread else { return .needs(.thread) }
+    if case .ticket = thread { return .skip(.followUp) }
+    if let reason = categorySkip(category) { return .skip(reason) }
+    guard let replies = facts.replies else { return .needs(.replies) }
+    if let reason = rateLimits.reasonToSkip(toSender: replies.toSender, lastHour: replies.lastHour) {
+      return .skip(reason)
+    }
+    return .reply
   }
 
   /// Why a mail of this category gets no reply, if its category says so (`reply: no`).
@@ -95,12 +105,12 @@ public enum Decision: Sendable, Equatable {
   case alreadyHandled
   /// Handling it started this many times without finishing: recorded as failed, for staff.
   case giveUp(unfinishedAttempts: Int)
-  /// Nothing against it so far: read the mail and ask again.
-  case read
   /// No reply, for this reason.
   case skip(SkipReason)
   /// Answer it.
   case reply
+  /// Nothing against it so far; find out this fact and ask again.
+  case needs(MailFacts.Question)
 
   /// The reason of a `.skip`, else nil.
   public var skipReason: SkipReason? {
@@ -109,81 +119,92 @@ public enum Decision: Sendable, Equatable {
   }
 }
 
-/// The facts about one mail that the gate decides on, gathered by the shell.
+/// What is known about one mail when the gate decides. The shell fills in
+/// what the gate asks for (`Decision.needs`); nil means "not found out yet".
 public struct MailFacts: Sendable {
-  /// What the mailbox listing and the state store say before the mail is read.
-  public struct Arrival: Sendable, Equatable {
-    /// The bot sees this mailbox for the first time (no cursor, or a new UIDVALIDITY).
-    public var isFirstStart: Bool
-    /// Someone has read the mail already (`\Seen`).
-    public var isSeen: Bool
-    /// When the server received it (INTERNALDATE).
-    public var arrivedAt: Date?
-    /// The state store has a record of this mail.
-    public var isRecorded: Bool
-    /// Which start of its handling this is, counted in the state store: 1 the first time.
-    public var attempt: Int
-
-    public init(isFirstStart: Bool, isSeen: Bool, arrivedAt: Date?, isRecorded: Bool, attempt: Int) {
-      self.isFirstStart = isFirstStart
-      self.isSeen = isSeen
-      self.arrivedAt = arrivedAt
-      self.isRecorded = isRecorded
-      self.attempt = attempt
-    }
-
-    /// A mail seen on its own, outside any mailbox (the offline commands): never history, never tried before.
-    public static let alone = Arrival(isFirstStart: false, isSeen: false, arrivedAt: nil, isRecorded: false, attempt: 1)
+  /// The facts the gate may ask for, in the order it asks.
+  public enum Question: Sendable, Equatable {
+    /// Whether the state store has a record of this mail.
+    case isRecorded
+    /// Which start of its handling this is (counted in the state store, this one included).
+    case attempt
+    /// The mail itself: read it.
+    case content
+    /// Whether a mail with its Message-ID (without one: with its exact bytes) already got a reply.
+    case answeredBefore
+    /// Whether it continues a thread that has a ticket.
+    case thread
+    /// How many replies went to its sender within the sender window, and to anyone in the last hour.
+    case replies
   }
 
-  /// The mail as read, with what the state store knows about its like.
-  public struct Mail: Sendable {
-    public var message: Message
-    /// Its category (nil: unclassified).
-    public var category: String?
-    /// A mail with its Message-ID (without one: with its exact bytes) already got a reply.
-    public var answeredBefore: Bool
-    /// The ticket of the thread it continues, if that thread has one.
-    public var ticket: String?
-    /// Replies to its sender within the sender window of `RateLimits`.
-    public var repliesToSender: Int
-    /// Replies to anyone within the last hour.
-    public var repliesLastHour: Int
-
-    public init(
-      message: Message, category: String?, answeredBefore: Bool = false, ticket: String? = nil,
-      repliesToSender: Int = 0, repliesLastHour: Int = 0
-    ) {
-      self.message = message
-      self.category = category
-      self.answeredBefore = answeredBefore
-      self.ticket = ticket
-      self.repliesToSender = repliesToSender
-      self.repliesLastHour = repliesLastHour
-    }
-  }
-
-  /// How far the mail has been read.
+  /// The mail as far as it has been read.
   public enum Content: Sendable {
     case notRead
     /// It was expunged before it could be read.
     case vanished
-    case read(Mail)
+    /// The message and its category (nil: unclassified).
+    case read(Message, category: String?)
   }
 
-  public var arrival: Arrival
-  public var content: Content
+  /// The thread a mail belongs to.
+  public enum Thread: Sendable, Equatable {
+    /// No ticket: a new request.
+    case new
+    /// A further mail in the thread of this ticket.
+    case ticket(String)
+  }
+
+  /// Replies the bot decided to send recently.
+  public struct Replies: Sendable, Equatable {
+    /// To this mail's sender, within the sender window of `RateLimits`.
+    public var toSender: Int
+    /// To anyone, within the last hour.
+    public var lastHour: Int
+
+    public init(toSender: Int, lastHour: Int) {
+      self.toSender = toSender
+      self.lastHour = lastHour
+    }
+  }
+
   /// The moment of the decision.
   public var now: Date
+  /// The bot sees this mailbox for the first time (no cursor, or a new UIDVALIDITY).
+  public var isFirstStart: Bool
+  /// Someone has read the mail already (`\Seen`).
+  public var isSeen: Bool
+  /// When the server received it (INTERNALDATE).
+  public var arrivedAt: Date?
+  public var isRecorded: Bool?
+  public var attempt: Int?
+  public var content: Content
+  public var answeredBefore: Bool?
+  public var thread: Thread?
+  public var replies: Replies?
 
-  public init(arrival: Arrival, content: Content, now: Date) {
-    self.arrival = arrival
-    self.content = content
+  public init(
+    now: Date, isFirstStart: Bool = false, isSeen: Bool = false, arrivedAt: Date? = nil, isRecorded: Bool? = nil,
+    attempt: Int? = nil, content: Content = .notRead, answeredBefore: Bool? = nil, thread: Thread? = nil,
+    replies: Replies? = nil
+  ) {
     self.now = now
+    self.isFirstStart = isFirstStart
+    self.isSeen = isSeen
+    self.arrivedAt = arrivedAt
+    self.isRecorded = isRecorded
+    self.attempt = attempt
+    self.content = content
+    self.answeredBefore = answeredBefore
+    self.thread = thread
+    self.replies = replies
   }
 
-  /// A mail on its own, as the offline commands see it: no mailbox, no state store.
+  /// A mail on its own, as the offline commands see it: in no mailbox, never
+  /// tried, nothing like it in a state store.
   public static func alone(_ message: Message, category: String?, now: Date) -> MailFacts {
-    MailFacts(arrival: .alone, content: .read(Mail(message: message, category: category)), now: now)
+    MailFacts(
+      now: now, isRecorded: false, attempt: 1, content: .read(message, category: category), answeredBefore: false,
+      thread: .new, replies: Replies(toSender: 0, lastHour: 0))
   }
 }
