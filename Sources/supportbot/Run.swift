@@ -48,7 +48,7 @@ struct Run: AsyncParsableCommand {
     do {
       store = try SQLiteStateStore(path: settings.statePath)
     } catch {
-      throw Failure(message: "cannot open the state database \(settings.statePath): \(error)")
+      throw Failure(message: error.description)
     }
     let desk = Reloadable<DeskSetup>(rulesDirectory: settings.rulesDirectory)
     let engine = Engine(
