@@ -220,7 +220,7 @@ extension Engine {
       log[metadataKey: "ticket"] = "\(ticket)"
     case (.hourlyCap, _):
       log.warning(
-        "the hourly cap of \(settings.rateLimits.hourlyCap) auto-replies is reached; this mail is left for staff (SUPPORTBOT_HOURLY_CAP)"
+        "the hourly cap of \(settings.rateLimits.hourlyCap) auto-replies is reached; this mail is left for staff (\(SettingVariable.hourlyCap.name))"
       )
     default:
       break

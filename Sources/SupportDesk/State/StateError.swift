@@ -9,7 +9,7 @@ public enum StateError: Error, Sendable, CustomStringConvertible {
   public var description: String {
     switch self {
     case .cannotOpen(let path, let cause):
-      "The state database \(path) cannot be opened: \(cause). Check that its folder exists and the bot may write there (SUPPORTBOT_STATE)."
+      "The state database \(path) cannot be opened: \(cause). Check that its folder exists and the bot may write there (\(SettingVariable.state.name))."
     case .failed(let path, let doing, let cause):
       "The state database \(path) failed while \(doing): \(cause)."
     }
