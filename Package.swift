@@ -131,7 +131,7 @@ let package = Package(
         .product(name: "InMemoryLogging", package: "swift-log"),
         .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
       ],
-      exclude: ["Snapshots"]
+      exclude: ["Snapshots", "Fixtures"]
     ),
     // The `supportbot` binary against the real servers, as an admin runs it.
     .testTarget(

@@ -26,10 +26,7 @@ struct Inspect: AsyncParsableCommand {
   func run() async throws {
     try await reportingFailures {
       for (index, file) in files.enumerated() {
-        guard let data = FileManager.default.contents(atPath: file) else {
-          throw Failure(message: "cannot read \(file): no such file or not readable")
-        }
-        let message = Message(parsing: [UInt8](data))
+        let message = try readMail(file)
         if json {
           print(try InspectReport(file: file, message: message).jsonLine())
         } else {

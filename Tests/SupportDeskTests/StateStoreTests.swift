@@ -114,7 +114,7 @@ struct StateRecordTests {
     let blocker = temporaryStatePath()
     try FileManager.default.createDirectory(
       atPath: (blocker as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
-    FileManager.default.createFile(atPath: blocker, contents: Data("not a folder".utf8))
+    #expect(FileManager.default.createFile(atPath: blocker, contents: Data("not a folder".utf8)))
     let path = blocker + "/state.sqlite"
     #expect {
       _ = try SQLiteStateStore(path: path)

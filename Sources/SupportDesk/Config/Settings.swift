@@ -73,6 +73,22 @@ public struct Settings: Sendable {
   /// The bot's own addresses, never answered: its From and its login.
   public var ownAddresses: [String] { [botAddress.address, imapAccount.user] }
 
+  /// The bot's own addresses as `environment` names them, for the offline
+  /// commands, which need no complete configuration: its address and its
+  /// login, where set.
+  public static func ownAddresses(in environment: [String: String]) -> [String] {
+    let address = botAddressText(in: environment).flatMap { MailAddress.parseList($0).first?.address }
+    return [address, SettingVariable.imapUser.value(in: environment)].compactMap { $0 }
+  }
+
+  /// The From of replies as `environment` names it, for the offline
+  /// commands: as the service has it, or `pomoc@pwsk.pl` where nothing names one.
+  public static func botAddress(in environment: [String: String]) -> MailAddress {
+    let text = botAddressText(in: environment)
+    let address = text.flatMap { MailAddress.parseList($0).first?.address } ?? text ?? "pomoc@pwsk.pl"
+    return MailAddress(name: botName(in: environment), address: address)
+  }
+
   /// Reads the settings from environment variables (`SettingVariable.all`).
   /// Every problem is reported at once, each naming its variable and how to fix it.
   /// - Parameter readFile: reads a secret file (injected for tests).

@@ -70,12 +70,11 @@ public struct Engine: Sendable {
 
   /// The rules, gate and desk in force now, reloaded from their files if they changed.
   func decider() -> Decider {
-    let classifier = rules?.current(logger: logger)
+    let decider = Decider(
+      classifier: rules?.current(logger: logger), ownAddresses: settings.ownAddresses,
+      rateLimits: settings.rateLimits, firstStartWindow: settings.firstStartWindow, attemptsPerMail: attemptsPerMail)
     let setup = desk?.current(logger: logger)
-    return Decider(
-      classifier: classifier, setup: setup, customers: setup == nil ? nil : customers?.current(logger: logger),
-      ownAddresses: settings.ownAddresses, rateLimits: settings.rateLimits,
-      firstStartWindow: settings.firstStartWindow, attemptsPerMail: attemptsPerMail)
+    return decider.with(setup: setup, customers: setup == nil ? nil : customers?.current(logger: logger))
   }
 
   /// One pass: answers every new mail, retries deferred replies, returns what it did.

@@ -101,15 +101,19 @@ extension Reloadable where Value == DeskSetup {
   }
 }
 
+extension CustomerDirectory {
+  /// The customer list at `path`, checked, ready to look senders up in.
+  public static func load(path: String, keyPattern: LicenseKeyPattern) -> (CustomerDirectory?, [Diagnostic]) {
+    let (list, diagnostics) = CustomerList.load(path: path, keyPattern: keyPattern)
+    return (list.map { CustomerDirectory($0, keyPattern: keyPattern) }, diagnostics)
+  }
+}
+
 extension Reloadable where Value == CustomerDirectory {
   /// The customer list at `path`, reloaded when it changes.
   public convenience init(customersPath path: String, keyPattern: @escaping @Sendable () -> LicenseKeyPattern) {
     self.init(
       name: "the customer list \(path)", paths: { [path] },
-      load: {
-        let pattern = keyPattern()
-        let (list, diagnostics) = CustomerList.load(path: path, keyPattern: pattern)
-        return (list.map { CustomerDirectory($0, keyPattern: pattern) }, diagnostics)
-      })
+      load: { CustomerDirectory.load(path: path, keyPattern: keyPattern()) })
   }
 }
