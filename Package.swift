@@ -43,17 +43,30 @@ let package = Package(
       ]
     ),
 
-    // Policy, state store and the engine (poll → decide → reply → record → file).
+    // Every decision and the reply wording: when to answer, with which
+    // template, who the customer is, when support works. No I/O at all.
+    .target(
+      name: "SupportPolicy",
+      dependencies: [
+        "MailMessage",
+        "Triage",
+        .product(name: "Mustache", package: "swift-mustache"),
+      ]
+    ),
+
+    // The shell: the engine (poll → decide → reply → record → file), the
+    // service, the state store, the configuration and the file loaders.
     .target(
       name: "SupportDesk",
       dependencies: [
         "MailMessage",
         "Triage",
         "MailTransport",
+        "SupportPolicy",
         .product(name: "GRDB", package: "GRDB.swift"),
-        .product(name: "Mustache", package: "swift-mustache"),
         .product(name: "Yams", package: "Yams"),
         .product(name: "Logging", package: "swift-log"),
+        .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
       ]
     ),
 
@@ -62,6 +75,7 @@ let package = Package(
       name: "supportbot",
       dependencies: [
         "SupportDesk",
+        "SupportPolicy",
         "MailMessage",
         "Triage",
         "MailTransport",
@@ -106,18 +120,23 @@ let package = Package(
       dependencies: ["MailTransport", "MailMessage", "MailStackTestSupport"]
     ),
     .testTarget(
+      name: "SupportPolicyTests",
+      dependencies: ["SupportPolicy", "MailMessage", "Triage"],
+      resources: [.copy("Fixtures")]
+    ),
+    .testTarget(
       name: "SupportDeskTests",
       dependencies: [
-        "SupportDesk", "MailMessage", "MailTransport", "Triage", "MailStackTestSupport",
+        "SupportDesk", "SupportPolicy", "MailMessage", "MailTransport", "Triage", "MailStackTestSupport",
         .product(name: "InMemoryLogging", package: "swift-log"),
+        .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
       ],
-      exclude: ["Snapshots"],
-      resources: [.copy("Fixtures")]
+      exclude: ["Snapshots", "Fixtures"]
     ),
     // The `supportbot` binary against the real servers, as an admin runs it.
     .testTarget(
       name: "EndToEndTests",
-      dependencies: ["MailMessage", "MailTransport", "SupportDesk", "MailStackTestSupport"]
+      dependencies: ["MailMessage", "MailTransport", "SupportDesk", "SupportPolicy", "MailStackTestSupport"]
     ),
   ]
 )

@@ -41,8 +41,9 @@ public struct OutgoingMessage: Sendable, Equatable {
   }
 
   /// The complete message. Throws when an address cannot be written safely.
-  public func render(timeZone: TimeZone = TimeZone(identifier: "Europe/Warsaw") ?? .gmt) throws(ComposeError) -> [UInt8]
-  {
+  public func render(
+    timeZone: TimeZone = TimeZone(identifier: "Europe/Warsaw") ?? .gmt
+  ) throws(MailMessageError) -> [UInt8] {
     var writer = HeaderWriter()
     writer.add("Date", Self.rfc5322Date(date, timeZone: timeZone))
     writer.addAddresses("From", [from])
@@ -64,7 +65,7 @@ public struct OutgoingMessage: Sendable, Equatable {
       return Array((writer.text + "\r\n" + plain + "\r\n").utf8)
     }
     // The boundary is derived from the Message-ID, so the same reply renders the same bytes.
-    let boundary = "=_sb_" + String(Self.fnv1a(messageID), radix: 36)
+    let boundary = "=_sb_" + String(FNV1a.hash(messageID), radix: 36)
     writer.add("Content-Type", "multipart/alternative; boundary=\"\(boundary)\"")
     if let problem = writer.problem { throw problem }
     let part = { (type: String, body: String) in
@@ -75,19 +76,6 @@ public struct OutgoingMessage: Sendable, Equatable {
       part("text/plain", plain) + part("text/html", TransferEncoding.encodeQuotedPrintable(Self.normalizedText(html)))
       + "--\(boundary)--\r\n"
     return Array((writer.text + "\r\n" + body).utf8)
-  }
-
-  /// FNV-1a, 64 bits: a stable, dependency-free hash for identifiers.
-  public static func fnv1a(_ text: String) -> UInt64 { fnv1a(text.utf8) }
-
-  /// FNV-1a, 64 bits, of any bytes.
-  public static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt64 {
-    var hash: UInt64 = 0xcbf2_9ce4_8422_2325
-    for byte in bytes {
-      hash ^= UInt64(byte)
-      hash = hash &* 0x0000_0100_0000_01B3
-    }
-    return hash
   }
 
   /// Text with every kind of line end turned into one, without NUL or other
@@ -118,17 +106,25 @@ public struct OutgoingMessage: Sendable, Equatable {
   }
 }
 
-/// Why a message could not be composed.
-public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
+/// What MailMessage can fail at. Parsing never fails (it reads what it can
+/// and reports `ParserWarning`s); composing a message can, when a value
+/// would not make a well-formed header.
+public enum MailMessageError: Error, Sendable, Equatable, CustomStringConvertible {
+  /// An address that cannot go into a header as it is: not one `@`, longer
+  /// than 254 bytes, or with spaces, controls, non-ASCII or special characters.
   case invalidAddress(String)
+  /// A header name with spaces, controls or a colon, or an empty one.
   case invalidHeaderName(String)
+  /// A message without any recipient.
   case noRecipient
 
   public var description: String {
     switch self {
-    case .invalidAddress(let address): "cannot write the address \(address.debugDescription) into a header"
-    case .invalidHeaderName(let name): "\(name.debugDescription) is not a valid header name"
-    case .noRecipient: "the message has no recipient"
+    case .invalidAddress(let address):
+      "The address \(address.debugDescription) cannot be written into a header: an address needs exactly one @, at most 254 characters and no spaces, control, non-ASCII or special characters."
+    case .invalidHeaderName(let name):
+      "\(name.debugDescription) is not a valid header name: a name is printable ASCII without spaces or a colon."
+    case .noRecipient: "The message has no recipient, so it cannot be composed."
     }
   }
 }
@@ -136,7 +132,7 @@ public enum ComposeError: Error, Sendable, Equatable, CustomStringConvertible {
 /// Writes header fields, folding at 78 columns between words.
 struct HeaderWriter {
   private(set) var text = ""
-  private(set) var problem: ComposeError?
+  private(set) var problem: MailMessageError?
 
   mutating func add(_ name: String, _ value: String) {
     addWords(name, value.split(separator: " ").map(String.init))

@@ -134,7 +134,7 @@ public struct Headers: Sendable, Equatable {
   /// lines joined. Returns the fields and the offset where the body starts.
   /// Lines that are neither a field nor a continuation are skipped.
   static func parse(
-    _ bytes: ArraySlice<UInt8>, limits: ParserLimits, warnings: inout [String]
+    _ bytes: ArraySlice<UInt8>, limits: ParserLimits, warnings: inout [ParserWarning]
   ) -> (
     Headers, bodyStart: Int
   ) {
@@ -151,7 +151,7 @@ public struct Headers: Sendable, Equatable {
     // (a body pasted from an export): all of it is body.
     if !Self.startsWithField(bytes[index...]) {
       if index < bytes.endIndex, bytes[index] != 0x0A, bytes[index] != 0x0D {
-        warnings.append("the message has no header section; all of it was read as body")
+        warnings.append(.noHeaderSection)
       }
       return (Headers([]), index)
     }
@@ -163,17 +163,17 @@ public struct Headers: Sendable, Equatable {
       current = nil
       let line = bytes[start..<end]
       guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > start else {
-        warnings.append("skipped a header line without a colon")
+        warnings.append(.headerLineWithoutColon)
         return
       }
       let name = HeaderField.trimmedASCII(bytes[start..<colon])
       guard !name.isEmpty, !name.contains(0x20) else {
-        warnings.append("skipped a header line with an invalid name")
+        warnings.append(.invalidHeaderName)
         return
       }
       guard fields.count < limits.maxHeaderFields else {
         if fields.count == limits.maxHeaderFields {
-          warnings.append("more than \(limits.maxHeaderFields) header fields; the rest were ignored")
+          warnings.append(.tooManyHeaderFields(limit: limits.maxHeaderFields))
         }
         return
       }
@@ -182,8 +182,7 @@ public struct Headers: Sendable, Equatable {
 
     while index < bytes.endIndex {
       if index - bytes.startIndex > limits.maxHeaderBytes {
-        warnings.append(
-          "the header section is larger than \(limits.maxHeaderBytes) bytes; the rest was treated as body")
+        warnings.append(.headerSectionTooLarge(limit: limits.maxHeaderBytes))
         break
       }
       let lineEnd = bytes.firstIndex(of: 0x0A, from: index)
@@ -191,7 +190,7 @@ public struct Headers: Sendable, Equatable {
       if contentEnd > index, bytes[contentEnd - 1] == 0x0D { contentEnd -= 1 }
       let next = lineEnd < bytes.endIndex ? lineEnd + 1 : lineEnd
       if contentEnd - index > 998, !warnedLongLine {
-        warnings.append("a header line is longer than 998 characters (RFC 5322's limit)")
+        warnings.append(.headerLineTooLong)
         warnedLongLine = true
       }
       if contentEnd == index {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailMessage
 import SupportDesk
+import SupportPolicy
 import Triage
 
 struct Classify: AsyncParsableCommand {

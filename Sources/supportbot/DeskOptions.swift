@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailMessage
 import SupportDesk
+import SupportPolicy
 import Triage
 
 /// What the offline commands need to decide like the service: the rules, the
@@ -35,18 +36,17 @@ struct DeskOptions: ParsableArguments {
     guard let setup else {
       throw Failure(message: "the policy or templates in \(rules.resolved) have errors (listed above)")
     }
-    var directory: CustomerDirectory?
-    if let path = customers ?? ProcessInfo.processInfo.environment["SUPPORTBOT_CUSTOMERS"] {
-      let (list, problems) = CustomerList.load(path: path, keyPattern: setup.policy.keyPattern)
-      for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
-      guard let list else { throw Failure(message: "the customer list \(path) has errors (listed above)") }
-      directory = CustomerDirectory(list, keyPattern: setup.policy.keyPattern)
-    }
     let environment = ProcessInfo.processInfo.environment
-    let ownAddresses = [environment["SUPPORTBOT_ADDRESS"], environment["SUPPORTBOT_IMAP_USER"]].compactMap { $0 }
-    let desk = Desk(
-      setup: setup, customers: directory, loopGuard: LoopGuard(ownAddresses: ownAddresses), rules: classifier.rules)
-    return (classifier, desk)
+    var directory: CustomerDirectory?
+    if let path = customers ?? SettingVariable.customers.value(in: environment) {
+      let (loaded, problems) = CustomerDirectory.load(path: path, keyPattern: setup.policy.keyPattern)
+      for problem in problems { FileHandle.standardError.write(Data("\(problem)\n".utf8)) }
+      guard let loaded else { throw Failure(message: "the customer list \(path) has errors (listed above)") }
+      directory = loaded
+    }
+    // The engine's way: the same gate, the same desk, the bot's addresses as the service has them.
+    let decider = Decider(classifier: classifier, ownAddresses: Settings.ownAddresses(in: environment))
+    return (classifier, Desk(setup: setup, customers: directory, decider: decider))
   }
 }
 

@@ -26,10 +26,7 @@ struct Inspect: AsyncParsableCommand {
   func run() async throws {
     try await reportingFailures {
       for (index, file) in files.enumerated() {
-        guard let data = FileManager.default.contents(atPath: file) else {
-          throw Failure(message: "cannot read \(file): no such file or not readable")
-        }
-        let message = Message(parsing: [UInt8](data))
+        let message = try readMail(file)
         if json {
           print(try InspectReport(file: file, message: message).jsonLine())
         } else {
@@ -134,7 +131,7 @@ struct InspectReport: Encodable {
     newText = message.newText
     attachments = message.attachments.map { File(filename: $0.filename, contentType: $0.contentType, size: $0.size) }
     charsetRecovered = message.charsetRecovered
-    warnings = message.warnings
+    warnings = message.warnings.map(\.description)
   }
 
   enum CodingKeys: String, CodingKey {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailMessage
 import SupportDesk
+import SupportPolicy
 import Triage
 
 struct Preview: AsyncParsableCommand {
@@ -37,14 +38,10 @@ struct Preview: AsyncParsableCommand {
         print("no reply: \(skip.rawValue)")
         return
       }
-      let environment = ProcessInfo.processInfo.environment
-      let bot = MailAddress(
-        name: environment["SUPPORTBOT_NAME"] ?? "Pomoc techniczna PWSK",
-        address: environment["SUPPORTBOT_ADDRESS"] ?? environment["SUPPORTBOT_IMAP_USER"] ?? "pomoc@pwsk.pl")
-      let year = LocalDay(now, in: desk.planner.calendar.timeZone).year
       let reply = try desk.reply(
-        to: message, assessment: assessment, ticket: "\(desk.setup.policy.ticketPrefix)-\(year)-??????", from: bot,
-        date: now, identity: message.messageID ?? file)
+        to: message, assessment: assessment, ticket: desk.placeholderTicket(at: now),
+        from: Settings.botAddress(in: ProcessInfo.processInfo.environment), date: now,
+        identity: message.messageID ?? file)
       let bytes = try reply.render()
       print(String(decoding: bytes, as: UTF8.self), terminator: "")
       if !raw {

@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import MailMessage
 import SupportDesk
+import SupportPolicy
 import Triage
 
 /// Where the rules are: --rules, else SUPPORTBOT_RULES, else ./rules.

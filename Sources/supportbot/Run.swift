@@ -4,6 +4,7 @@ import Logging
 import MailTransport
 import ServiceLifecycle
 import SupportDesk
+import SupportPolicy
 import UnixSignals
 
 struct Run: AsyncParsableCommand {
@@ -47,7 +48,7 @@ struct Run: AsyncParsableCommand {
     do {
       store = try SQLiteStateStore(path: settings.statePath)
     } catch {
-      throw Failure(message: "cannot open the state database \(settings.statePath): \(error)")
+      throw Failure(message: error.description)
     }
     let desk = Reloadable<DeskSetup>(rulesDirectory: settings.rulesDirectory)
     let engine = Engine(
@@ -93,69 +94,5 @@ struct Run: AsyncParsableCommand {
         gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
     try await group.run()
     logger.notice("stopped")
-  }
-}
-
-/// `supportbot run` as a swift-service-lifecycle service: passes, and between
-/// them a wait for new mail. A graceful shutdown is looked at after every
-/// mail (the engine finishes the one in hand) and cuts a wait short.
-struct MailService: Service {
-  let engine: Engine
-  let idler: IMAPIdler
-  let settings: Settings
-  let logger: Logger
-
-  func run() async throws {
-    let logger = logger
-    try await withGracefulShutdownHandler {
-      try await serve()
-    } onGracefulShutdown: {
-      logger.notice("stopping: the mail in hand is finished first")
-    }
-    await idler.close()
-  }
-
-  private func serve() async throws {
-    var useIdle = settings.useIdle
-    var failures = 0
-    while !Task.isShuttingDownGracefully {
-      do {
-        let summary = try await engine.runOnce(stopRequested: { Task.isShuttingDownGracefully })
-        logger.info("pass done: \(summary)")
-        failures = 0
-      } catch is CancellationError {
-        return
-      } catch let error as IMAPError {
-        failures += 1
-        logger.error("pass failed, will try again: \(error)")
-      }
-      // After failures, wait longer (up to 16 poll intervals) before the next
-      // attempt, give or take a fifth, so that bots restarted together by one
-      // server outage do not all come back in the same second.
-      let backoff = Double(settings.pollSeconds * (1 << min(failures, 4)))
-      let wait = Duration.seconds(failures == 0 ? backoff : backoff * Double.random(in: 0.8...1.2))
-      do {
-        useIdle = try await cancelWhenGracefulShutdown { [useIdle, failures, idler, logger, settings] in
-          var keepIdling = useIdle
-          if useIdle, failures == 0 {
-            do {
-              _ = try await idler.waitForChange(timeout: wait)
-              return true
-            } catch let error as IMAPError {
-              if error.reason == .commandRefused {
-                logger.notice("the server has no IDLE: polling every \(settings.pollSeconds) s")
-                keepIdling = false
-              } else {
-                logger.warning("IDLE failed, polling until the next pass: \(error)")
-              }
-            }
-          }
-          try await Task.sleep(for: wait)
-          return keepIdling
-        }
-      } catch is CancellationError {
-        return
-      }
-    }
   }
 }

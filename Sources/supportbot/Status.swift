@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import SupportDesk
+import SupportPolicy
 
 struct Status: AsyncParsableCommand {
   static let configuration = CommandConfiguration(
@@ -17,7 +18,7 @@ struct Status: AsyncParsableCommand {
   }
 
   private func show() async throws {
-    let path = try state ?? configuration.environment()["SUPPORTBOT_STATE"] ?? "supportbot.sqlite"
+    let path = try state ?? Settings.statePath(in: configuration.environment())
     guard FileManager.default.fileExists(atPath: path) else {
       throw Failure(
         message: "no state database at \(path): the bot has not run yet, or SUPPORTBOT_STATE points elsewhere")

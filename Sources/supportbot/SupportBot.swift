@@ -20,7 +20,7 @@ struct SupportBot: AsyncParsableCommand {
       --config (see deploy/supportbot.example.yaml), where imap.url stands for \
       SUPPORTBOT_IMAP_URL and so on; the variables override the file:
 
-      \(Settings.variables.map { "  \($0.name)\n      \($0.meaning)" }.joined(separator: "\n"))
+      \(SettingVariable.all.map { "  \($0.name)\n      \($0.helpLine)" }.joined(separator: "\n"))
 
       Examples:
         supportbot run --once --dry-run   what would be answered; changes nothing
@@ -42,7 +42,7 @@ struct LoggingOptions: ParsableArguments {
   /// Sets up swift-log once: human-readable lines on standard error.
   func bootstrap() -> Logger {
     let level: Logger.Level = verbose ? .trace : .info
-    let timestamps = ProcessInfo.processInfo.environment["SUPPORTBOT_LOG_TIMESTAMPS"] != "0"
+    let timestamps = SettingVariable.logTimestamps.value(in: ProcessInfo.processInfo.environment) != "0"
     LoggingSystem.bootstrap { _ in ConsoleLogHandler(level: level, timestamps: timestamps) }
     return Logger(label: "supportbot")
   }
@@ -58,7 +58,7 @@ struct ConfigOptions: ParsableArguments {
       valueName: "file"))
   var config: String?
 
-  var path: String? { config ?? ProcessInfo.processInfo.environment["SUPPORTBOT_CONFIG"] }
+  var path: String? { config ?? SettingVariable.config.value(in: ProcessInfo.processInfo.environment) }
 
   /// The variables of the file, overridden by those of the process.
   func environment() throws -> [String: String] {
@@ -75,7 +75,7 @@ struct ConfigOptions: ParsableArguments {
   func settings() throws -> Settings {
     do {
       return try Settings.fromEnvironment(try environment())
-    } catch let error as SettingsError {
+    } catch let error as ConfigError {
       throw Failure(message: error.description, exitCode: .configuration)
     }
   }

@@ -4,6 +4,7 @@ import MailMessage
 import MailStackTestSupport
 import MailTransport
 import SupportDesk
+import SupportPolicy
 import Testing
 
 /// Postfix stopped and Dovecot restarted in the middle of a run. These stop

@@ -99,7 +99,7 @@ struct ComposingTests {
   func unsafeAddress(address: String) {
     var message = reply()
     message.to = [MailAddress(address: address)]
-    #expect(throws: ComposeError.invalidAddress(address)) { try message.render() }
+    #expect(throws: MailMessageError.invalidAddress(address)) { try message.render() }
   }
 
   @Test("quoted-printable output: escapes '=', trailing spaces and a leading dot")

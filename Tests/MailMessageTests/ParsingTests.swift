@@ -132,7 +132,7 @@ struct ParsingTests {
     let message = Message(
       parsing: "Content-Type: multipart/mixed; boundary=XYZ\r\n\r\n--XYZ\r\nContent-Type: text/plain\r\n\r\nTreść\r\n")
     #expect(message.text.hasPrefix("Treść"))
-    #expect(message.warnings.contains { $0.contains("closing boundary") })
+    #expect(message.warnings.contains(.missingClosingBoundary))
   }
 
   @Test("deep nesting stops at the limit instead of recursing without end")
@@ -141,7 +141,7 @@ struct ParsingTests {
     for level in 0..<50 { text += "Content-Type: multipart/mixed; boundary=b\(level)\r\n\r\n--b\(level)\r\n" }
     text += "Content-Type: text/plain\r\n\r\nna dnie\r\n"
     let message = Message(parsing: text, limits: ParserLimits(maxDepth: 10))
-    #expect(message.warnings.contains { $0.contains("nesting") })
+    #expect(message.warnings.contains(.nestingTooDeep(limit: 10)))
   }
 
   @Test(

@@ -3,6 +3,7 @@ import MailTransport
 import Testing
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 @Suite("The YAML config file")
 struct ConfigFileTests {

@@ -4,6 +4,7 @@ import Testing
 import Triage
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 /// The repository's rules folder and example customer list.
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
@@ -17,6 +18,13 @@ func shippedDesk() throws -> Desk {
   return Desk(
     setup: setup, customers: CustomerDirectory(list), loopGuard: LoopGuard(ownAddresses: ["pomoc@pwsk.pl"]),
     categoryTitles: ["devices": "Drukarki, kolektory danych i skanery", "errors": "Komunikaty i błędy"])
+}
+
+/// A moment given as Polish local time in ISO 8601 with its offset.
+func moment(_ text: String) -> Date {
+  let formatter = ISO8601DateFormatter()
+  formatter.formatOptions = [.withInternetDateTime]
+  return formatter.date(from: text)!
 }
 
 func mail(from: String, subject: String = "Pytanie", body: String) -> Message {

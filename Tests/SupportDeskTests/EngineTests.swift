@@ -7,6 +7,7 @@ import MailTransport
 import Testing
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 /// The engine in-process against the real stack. Each test works in its own
 /// folder of klient@example.test (acting as the support mailbox), and its

@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 @Suite("Filing settled mails per outcome")
 struct FilingTests {

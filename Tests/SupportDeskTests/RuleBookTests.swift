@@ -5,6 +5,7 @@ import Testing
 import Triage
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 @Suite("The running bot picks up rule changes, and refuses broken ones")
 struct RuleBookTests {

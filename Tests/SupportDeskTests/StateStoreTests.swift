@@ -2,6 +2,7 @@ import Foundation
 import Testing
 
 @testable import SupportDesk
+@testable import SupportPolicy
 
 /// A state database in a fresh temporary folder.
 func temporaryStatePath() -> String {
@@ -88,21 +89,49 @@ struct StateStoreTests {
   }
 }
 
-@Suite("Rate limits: one reply per sender per window, a cap per hour")
-struct RateLimitTests {
-  @Test(
-    "the sender window comes first, then the hourly cap",
-    arguments: [
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 0, nil),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 1, 0, SkipReason.rateLimited),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 99, nil),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 0, 100, .hourlyCap),
-      (RateLimits(senderWindow: 3600, hourlyCap: 100), 3, 100, .rateLimited),
-      // A window of 0 turns the per-sender limit off; the cap stays.
-      (RateLimits(senderWindow: 0, hourlyCap: 5), 3, 4, nil),
-      (RateLimits(senderWindow: 0, hourlyCap: 5), 3, 5, .hourlyCap),
-    ] as [(RateLimits, Int, Int, SkipReason?)])
-  func decide(limits: RateLimits, toSender: Int, lastHour: Int, expected: SkipReason?) {
-    #expect(limits.reasonToSkip(toSender: toSender, lastHour: lastHour) == expected)
+@Suite("The state store's records and errors")
+struct StateRecordTests {
+  @Test("every field of a record comes back as it was saved")
+  func roundTrip() async throws {
+    let store = try SQLiteStateStore(path: temporaryStatePath())
+    let moment = Date(timeIntervalSince1970: 1_795_595_400.25)
+    let record = MailRecord(
+      mailbox: "INBOX", uidValidity: UInt32.max, uid: 4_000_000_000, messageID: "<a@x.pl>", contentHash: "c0ffee",
+      sender: "jan@x.pl", subject: "Zażółć", category: "errors", coverage: "covered", ticket: "PWSK-2026-000001",
+      plan: "basic", template: "covered", status: .retry, skipReason: .rateLimited, replyMessageID: "<sb.1@pwsk.pl>",
+      replyRecipient: "jan@x.pl", replyBytes: [0, 13, 10, 255], attempts: 2, lastError: "451 try later",
+      nextAttempt: moment.addingTimeInterval(60), decidedAt: moment.addingTimeInterval(-1), updatedAt: moment)
+    try await store.save(
+      record, advancing: MailboxCursor(mailbox: "INBOX", uidValidity: UInt32.max, lastUID: 4_000_000_000))
+    #expect(try await store.record(mailbox: "INBOX", uidValidity: UInt32.max, uid: 4_000_000_000) == record)
+    #expect(try await store.records(withStatus: .retry) == [record])
+    #expect(
+      try await store.cursors() == [MailboxCursor(mailbox: "INBOX", uidValidity: UInt32.max, lastUID: 4_000_000_000)])
+  }
+
+  @Test("a database that cannot be opened says which file and why")
+  func cannotOpen() throws {
+    let blocker = temporaryStatePath()
+    try FileManager.default.createDirectory(
+      atPath: (blocker as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    #expect(FileManager.default.createFile(atPath: blocker, contents: Data("not a folder".utf8)))
+    let path = blocker + "/state.sqlite"
+    #expect {
+      _ = try SQLiteStateStore(path: path)
+    } throws: { error in
+      guard let error = error as? StateError, case .cannotOpen(let named, _) = error else { return false }
+      return named == path && error.description.hasPrefix("The state database \(path) cannot be opened: ")
+    }
+  }
+
+  @Test("a failed read or write names the database and what was being done")
+  func failureDescription() {
+    let error = StateError.failed(
+      path: "/var/lib/supportbot/state.sqlite", doing: "saving the record of UID 42 in INBOX",
+      cause: "SQLite error 13: database or disk is full")
+    #expect(
+      error.description
+        == "The state database /var/lib/supportbot/state.sqlite failed while saving the record of UID 42 in INBOX: SQLite error 13: database or disk is full."
+    )
   }
 }
