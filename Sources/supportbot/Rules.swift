@@ -53,9 +53,7 @@ struct RulesLocation: ParsableArguments {
 /// What the service would not answer at all (the loop guard: auto-replies,
 /// bounces, lists, robots): the `robot` label of the examples.
 func robotCheck() -> RuleTestRunner.SkipCheck {
-  let environment = ProcessInfo.processInfo.environment
-  let loopGuard = LoopGuard(
-    ownAddresses: [environment["SUPPORTBOT_ADDRESS"], environment["SUPPORTBOT_IMAP_USER"]].compactMap { $0 })
+  let loopGuard = LoopGuard(ownAddresses: Settings.ownAddresses(in: ProcessInfo.processInfo.environment))
   return { loopGuard.reasonToSkip($0)?.rawValue }
 }
 

@@ -5,6 +5,7 @@ import MailTransport
 import ServiceLifecycle
 import SupportDesk
 import SupportPolicy
+import Synchronization
 import UnixSignals
 
 struct Run: AsyncParsableCommand {
@@ -44,11 +45,33 @@ struct Run: AsyncParsableCommand {
   private func runService() async throws {
     let logger = logging.bootstrap()
     let settings = try configuration.settings()
+    for warning in settings.warnings { logger.warning("\(warning)") }
+    let isNewState = !FileManager.default.fileExists(atPath: settings.statePath)
     let store: SQLiteStateStore
     do {
       store = try SQLiteStateStore(path: settings.statePath)
     } catch {
       throw Failure(message: error.description)
+    }
+    if isNewState {
+      logger.notice(
+        "a new state database: \(settings.statePath); mails the bot flagged before (\(Keyword.replied) and the like) are left alone, and ticket numbers start again",
+        metadata: ["hint": "if the bot ran before, point \(SettingVariable.state.name) at its old state file instead"])
+    } else {
+      logger.info("state database: \(settings.statePath)")
+    }
+    // One bot per state database: a second one waits as a standby (the service)
+    // or does nothing (--once); a dry run changes nothing and needs no lock.
+    let lock = Mutex<InstanceLock?>(nil)
+    let becomeActive: @Sendable () throws -> String? = {
+      if lock.withLock({ $0 != nil }) { return nil }
+      switch try InstanceLock.acquire(beside: settings.statePath) {
+      case .acquired(let held):
+        lock.withLock { $0 = held }
+        return nil
+      case .heldBy(let holder):
+        return holder
+      }
     }
     let desk = Reloadable<DeskSetup>(rulesDirectory: settings.rulesDirectory)
     let engine = Engine(
@@ -70,6 +93,12 @@ struct Run: AsyncParsableCommand {
       "supportbot starting\(dryRun ? " (dry run: nothing is sent, recorded or flagged)" : "")", metadata: metadata)
 
     if once {
+      if !dryRun, let holder = try becomeActive() {
+        throw Failure(
+          message:
+            "\(holder) is working with the state database \(settings.statePath); this run does nothing. Two bots on one state would answer mails twice: stop the other one, or let the service do the work"
+        )
+      }
       do {
         let summary = try await engine.runOnce()
         logger.info("pass done: \(summary)")
@@ -87,7 +116,7 @@ struct Run: AsyncParsableCommand {
       idler: IMAPIdler(
         endpoint: settings.imap, account: settings.imapAccount, mailbox: engine.imap.defaultMailbox,
         options: settings.transport, logger: logger),
-      settings: settings, logger: logger)
+      settings: settings, logger: logger, becomeActive: dryRun ? nil : becomeActive)
     let group = ServiceGroup(
       configuration: ServiceGroupConfiguration(
         services: [.init(service: service, successTerminationBehavior: .gracefullyShutdownGroup)],

@@ -8,7 +8,8 @@ struct Status: AsyncParsableCommand {
     abstract: "Show what the state database knows: where each mailbox stands and the mails by outcome."
   )
 
-  @Option(help: "The state database (default: SUPPORTBOT_STATE or the config's 'state', else ./supportbot.sqlite).")
+  @Option(
+    help: "The state database (default: SUPPORTBOT_STATE or the config's 'state', else as `supportbot run` finds it).")
   var state: String?
 
   @OptionGroup var configuration: ConfigOptions
@@ -18,13 +19,24 @@ struct Status: AsyncParsableCommand {
   }
 
   private func show() async throws {
-    let path = try state ?? Settings.statePath(in: configuration.environment())
+    var environment = try configuration.environment()
+    if let state { environment[SettingVariable.state.name] = state }
+    let path: String
+    do {
+      path = try Settings.statePath(in: environment)
+    } catch {
+      throw Failure(message: error.message, exitCode: .configuration)
+    }
     guard FileManager.default.fileExists(atPath: path) else {
       throw Failure(
         message: "no state database at \(path): the bot has not run yet, or SUPPORTBOT_STATE points elsewhere")
     }
     let store = try SQLiteStateStore(path: path)
     print("state database: \(path)")
+    switch try InstanceLock.acquire(beside: path) {
+    case .acquired: print("no bot is working with it now")
+    case .heldBy(let holder): print("in use by \(holder)")
+    }
     for cursor in try await store.cursors() {
       print("mailbox \(cursor.mailbox): UIDVALIDITY \(cursor.uidValidity), last UID handled \(cursor.lastUID)")
     }

@@ -210,3 +210,52 @@ struct MailServiceTests {
     #expect(watcher.closed)
   }
 }
+
+@Suite("The service as a standby while another instance works with the state")
+struct StandbyTests {
+  /// Who holds the lock, per question: a name while another instance does, nil once this one may work.
+  final class ScriptedLock: Sendable {
+    private let answers: Mutex<[String?]>
+    init(_ answers: [String?]) { self.answers = Mutex(answers) }
+    func becomeActive() -> String? { answers.withLock { $0.isEmpty ? nil : $0.removeFirst() } }
+    var asked: Int { answers.withLock { 3 - $0.count } }
+  }
+
+  @Test("a standby waits, says once who works, and takes over when the other instance stops")
+  func takesOver() async throws {
+    let log = InMemoryLogHandler()
+    let lock = ScriptedLock(["pid 4711 on host-a", "pid 4711 on host-a"])
+    let clock = RecordingClock()
+    try await testGracefulShutdown { trigger in
+      let passes = ScriptedPasses([.succeed]) { trigger.triggerGracefulShutdown() }
+      let service = MailService(
+        passes: passes, watcher: ScriptedWatcher(.reportsChange), useIdle: true, backoff: Backoff(pollSeconds: 60),
+        clock: clock, logger: Logger(label: "test") { _ in log }, becomeActive: { lock.becomeActive() },
+        standbyInterval: .seconds(5))
+      try await service.run()
+      #expect(passes.passes == 2, "passes run only after the takeover")
+    }
+    #expect(Array(clock.sleeps.prefix(2)) == [.seconds(5), .seconds(5)])
+    let messages = log.entries.map { "\($0.message)" }
+    #expect(messages.filter { $0.contains("standby: pid 4711 on host-a works with this state database") }.count == 1)
+    #expect(messages.contains("taking over: the other instance stopped"))
+  }
+
+  @Test("a shutdown while on standby ends the service without a single pass")
+  func shutdownOnStandby() async throws {
+    try await testGracefulShutdown { trigger in
+      let passes = ScriptedPasses([.succeed]) { trigger.triggerGracefulShutdown() }
+      let service = MailService(
+        passes: passes, watcher: ScriptedWatcher(.reportsChange), useIdle: true, backoff: Backoff(pollSeconds: 60),
+        clock: ContinuousClock(), logger: Logger(label: "test") { _ in InMemoryLogHandler() },
+        becomeActive: { "pid 1 on host-b" }, standbyInterval: .seconds(3600))
+      try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await service.run() }
+        try await Task.sleep(for: .milliseconds(50))
+        trigger.triggerGracefulShutdown()
+        try await group.waitForAll()
+      }
+      #expect(passes.passes == 0)
+    }
+  }
+}

@@ -25,7 +25,8 @@ struct SettingsTests {
     #expect(settings.botAddress.address == "pomoc@pwsk.pl")
     #expect(settings.botAddress.name == "Pomoc techniczna PWSK")
     #expect(settings.pollSeconds == 60)
-    #expect(settings.statePath == "supportbot.sqlite")
+    #expect(settings.statePath.hasSuffix("/.local/state/supportbot/supportbot.sqlite"))
+    #expect(settings.statePath.hasPrefix("/"))
     #expect(settings.transport.heloName == "pwsk.pl")
   }
 
@@ -57,6 +58,65 @@ struct SettingsTests {
     } throws: { error in
       "\(error)".contains("SUPPORTBOT_POLL_SECONDS") && !"\(error)".contains("z-pliku")
     }
+  }
+
+  @Test("a password file with more lines: the first line is the password, a warning says the rest is ignored")
+  func passwordFileWithMoreLines() throws {
+    var environment = Self.complete
+    environment["SUPPORTBOT_IMAP_PASSWORD"] = nil
+    environment["SUPPORTBOT_IMAP_PASSWORD_FILE"] = "/run/secrets/imap"
+    let settings = try Settings.fromEnvironment(environment) { _ in "z-pliku\n# stare: tajne-stare\n" }
+    #expect(settings.imapAccount.password == Secret("z-pliku"))
+    #expect(settings.warnings.count == 1)
+    #expect(settings.warnings.first?.contains("only the first line") == true)
+    #expect(settings.warnings.allSatisfy { !$0.contains("tajne") && !$0.contains("z-pliku") })
+    #expect {
+      try Settings.fromEnvironment(environment) { _ in "\nz-pliku\n" }
+    } throws: { error in
+      "\(error)".contains("first line of the file /run/secrets/imap is empty")
+    }
+  }
+
+  /// SUPPORTBOT_STATE as written → the file used (nil: refused, with this in the error).
+  static let stateLocations: [([String: String], String?, String?)] = [
+    (["SUPPORTBOT_STATE": "/var/lib/supportbot/state.sqlite"], "/var/lib/supportbot/state.sqlite", nil),
+    (["SUPPORTBOT_STATE": "state.sqlite"], "/srv/bot/state.sqlite", nil),
+    (["SUPPORTBOT_STATE": "../dane/state.sqlite"], "/srv/dane/state.sqlite", nil),
+    (["SUPPORTBOT_STATE": "sqlite:///var/lib/x.sqlite"], "/var/lib/x.sqlite", nil),
+    (["SUPPORTBOT_STATE": "file:dane.sqlite"], "/srv/bot/dane.sqlite", nil),
+    (["SUPPORTBOT_STATE": "~/bot.sqlite", "HOME": "/home/pomoc"], "/home/pomoc/bot.sqlite", nil),
+    (["STATE_DIRECTORY": "/var/lib/supportbot"], "/var/lib/supportbot/supportbot.sqlite", nil),
+    (["XDG_STATE_HOME": "/home/pomoc/.state"], "/home/pomoc/.state/supportbot/supportbot.sqlite", nil),
+    (["HOME": "/home/pomoc"], "/home/pomoc/.local/state/supportbot/supportbot.sqlite", nil),
+    (["SUPPORTBOT_STATE": "postgres://bot:tajne@db/supportbot"], nil, "a postgres: URL, which this version cannot use"),
+    (["SUPPORTBOT_STATE": "sqlite://db.example.pl/x.sqlite"], nil, "a file on another host"),
+    (["SUPPORTBOT_STATE": "sqlite:/x.sqlite?mode=ro"], nil, "without parameters"),
+  ]
+
+  @Test(
+    "the state file is an absolute path whatever the working folder; an unsupported URL is refused",
+    arguments: stateLocations)
+  func stateLocation(environment: [String: String], expected: String?, problem: String?) {
+    do {
+      let path = try Settings.statePath(in: environment, currentDirectory: "/srv/bot")
+      #expect(path == expected)
+    } catch {
+      #expect(expected == nil)
+      #expect(error.message.contains(problem ?? "(no error expected)"), "\(error.message)")
+      #expect(!error.message.contains("tajne"), "no password of the URL in the error")
+    }
+  }
+
+  @Test("an unsupported state URL stops the start with the other problems, and makes no folder")
+  func stateURLRefused() {
+    var environment = Self.complete
+    environment["SUPPORTBOT_STATE"] = "postgres://bot@db/supportbot"
+    #expect {
+      try Settings.fromEnvironment(environment)
+    } throws: { error in
+      "\(error)".contains("SUPPORTBOT_STATE is a postgres: URL")
+    }
+    #expect(!FileManager.default.fileExists(atPath: "postgres:"))
   }
 
   @Test("an OAuth2 token command instead of a password; SMTP logs in the same way unless told otherwise")

@@ -77,6 +77,15 @@ struct GateTests {
         $0.isRecorded = true
         $0.attempt = 9
       }, expected: .alreadyHandled),
+    Row(
+      name: "flagged by the bot but no record (a new state file): history, never answered again",
+      facts: MailFacts(now: now, isFlaggedByBot: true, isRecorded: false), expected: .history),
+    Row(
+      name: "flagged and recorded: the record wins",
+      facts: facts {
+        $0.isFlaggedByBot = true
+        $0.isRecorded = true
+      }, expected: .alreadyHandled),
     Row(name: "then the attempt is counted", facts: MailFacts(now: now, isRecorded: false), expected: .needs(.attempt)),
     Row(name: "the third attempt is still made", facts: facts { $0.attempt = 3 }, expected: .reply),
     Row(name: "the fourth is not", facts: facts { $0.attempt = 4 }, expected: .giveUp(unfinishedAttempts: 3)),

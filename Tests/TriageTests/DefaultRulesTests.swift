@@ -9,7 +9,9 @@ let defaultRulesDirectory = URL(fileURLWithPath: #filePath).deletingLastPathComp
 
 @Suite("The default rules shipped in rules/")
 struct DefaultRulesTests {
-  @Test("they load without errors or warnings, every example line passes, and the labelled mails hold the ratchet")
+  // The labelled mails' ratchet is held in SupportPolicyTests, where the loop guard
+  // can skip the robot mails as the bot does.
+  @Test("they load without errors or warnings, and every example line passes")
   func green() throws {
     let (loaded, diagnostics) = RuleLoader.classifier(directory: defaultRulesDirectory)
     #expect(diagnostics.isEmpty, "\(diagnostics)")
@@ -17,9 +19,6 @@ struct DefaultRulesTests {
     let report = try RuleTestRunner.run(classifier, folders: [defaultRulesDirectory + "/examples"])
     #expect(report.total >= 400)
     #expect(report.inlineFailures == 0, "\(report.text)")
-    let path = defaultRulesDirectory + "/examples/ratchet.txt"
-    let ratchet = try Ratchet.parse(try String(contentsOfFile: path, encoding: .utf8), file: path)
-    #expect(ratchet.regressions(report.score).isEmpty, "\(ratchet.regressions(report.score))")
   }
 
   @Test("deciding without explanations gives the same decision as with them")

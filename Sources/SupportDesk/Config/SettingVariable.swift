@@ -133,7 +133,9 @@ extension SettingVariable {
     "SUPPORTBOT_CA_FILE", key: "ca_file", .unset, .path,
     help: "an extra trusted CA certificate (PEM), for a private CA")
   public static let state = SettingVariable(
-    "SUPPORTBOT_STATE", key: "state", .value("supportbot.sqlite"), .path, help: "the state database file")
+    "SUPPORTBOT_STATE", key: "state",
+    .otherwise("$STATE_DIRECTORY/supportbot.sqlite under systemd, else ~/.local/state/supportbot/supportbot.sqlite"),
+    .path, help: "the state database file (SQLite; a path, or sqlite:PATH)")
   public static let rules = SettingVariable(
     "SUPPORTBOT_RULES", key: "rules", .value("rules"), .path, help: "the rules folder")
   public static let customers = SettingVariable(

@@ -40,6 +40,8 @@ public struct Settings: Sendable {
   public var rateLimits: RateLimits
   /// Where settled mails are moved, per outcome; empty: they stay in the mailbox.
   public var folders: FilingFolders
+  /// What is odd but not wrong in the settings, for the log at start.
+  public var warnings: [String] = []
 
   public init(
     imap: ServerEndpoint, imapAccount: Account, smtp: ServerEndpoint, smtpAccount: Account?,
@@ -98,6 +100,7 @@ public struct Settings: Sendable {
   ) throws(ConfigError) -> Settings {
     typealias Variable = SettingVariable
     var problems: [String] = []
+    var warnings: [String] = []
     func value(_ variable: Variable) -> String? { variable.value(in: environment) }
     func isSet(_ name: String) -> Bool { Variable.value(of: name, in: environment) != nil }
     func reportMissing(_ variable: Variable) {
@@ -126,13 +129,20 @@ public struct Settings: Sendable {
         let path = Variable.value(of: fileVariable, in: environment)
       else { return nil }
       do {
-        var text = try readFile(path)
-        while text.last?.isNewline == true { text.removeLast() }
-        guard !text.isEmpty else {
-          problems.append("\(fileVariable): the file \(path) is empty")
+        // The first line is the password; editors and `echo` add a line end, some admins a comment.
+        let lines = try readFile(path).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
+        let first = lines.first.map(String.init) ?? ""
+        guard !first.isEmpty else {
+          problems.append("\(fileVariable): the first line of the file \(path) is empty; write the password on it")
           return nil
         }
-        return Secret(text)
+        let more = lines.dropFirst().filter { !$0.allSatisfy(\.isWhitespace) }.count
+        if more > 0 {
+          warnings.append(
+            "\(fileVariable): the file \(path) has \(more) more line(s) after the first; only the first line is used as the password"
+          )
+        }
+        return Secret(first)
       } catch {
         problems.append("\(fileVariable): cannot read \(path): \(error.localizedDescription)")
         return nil
@@ -255,18 +265,27 @@ public struct Settings: Sendable {
       }
     }
 
+    var statePath = ""
+    do {
+      statePath = try Self.statePath(in: environment)
+    } catch {
+      problems.append(error.message)
+    }
+
     guard problems.isEmpty, let imap, let imapAccount, let smtp, let botAddress else {
       throw .settings(problems: problems)
     }
-    return Settings(
+    var settings = Settings(
       imap: imap, imapAccount: imapAccount, smtp: smtp, smtpAccount: smtpAccount,
-      transport: transport, botAddress: botAddress, statePath: statePath(in: environment),
+      transport: transport, botAddress: botAddress, statePath: statePath,
       rulesDirectory: Variable.rules.valueOrDefault(in: environment), customersPath: value(.customers),
       sentFolder: sentFolder.lowercased() == "none" ? nil : sentFolder, sentCopy: sentCopy,
       sentGrace: TimeInterval(sentGrace), envelopeSender: envelopeSender,
       fetchLimit: fetchLimitKB << 10,
       pollSeconds: pollSeconds, useIdle: useIdle, firstStartWindow: TimeInterval(windowHours) * 3600,
       rateLimits: RateLimits(senderWindow: TimeInterval(senderMinutes) * 60, hourlyCap: hourlyCap), folders: folders)
+    settings.warnings = warnings
+    return settings
   }
 
   /// The bot's own address as the variables give it, not yet checked:
@@ -280,9 +299,64 @@ public struct Settings: Sendable {
     SettingVariable.botName.valueOrDefault(in: environment)
   }
 
-  /// The state database: SUPPORTBOT_STATE, else `supportbot.sqlite` in the current folder.
-  public static func statePath(in environment: [String: String]) -> String {
-    SettingVariable.state.valueOrDefault(in: environment)
+  /// What is wrong with SUPPORTBOT_STATE, and how to fix it.
+  public struct StateLocationError: Error, Sendable, CustomStringConvertible {
+    public var message: String
+    public var description: String { message }
+  }
+
+  /// The state database file, as an absolute path, so that the bot started
+  /// from another folder finds the same file: SUPPORTBOT_STATE (a path, or
+  /// `sqlite:PATH` / `file:PATH`; a relative path is taken from the current
+  /// folder), else `$STATE_DIRECTORY/supportbot.sqlite` (systemd's
+  /// `StateDirectory=`), else `$XDG_STATE_HOME/supportbot/supportbot.sqlite`,
+  /// else `~/.local/state/supportbot/supportbot.sqlite`. A URL of any other
+  /// kind is refused: the bot would otherwise make a folder named after it.
+  public static func statePath(
+    in environment: [String: String], currentDirectory: String = FileManager.default.currentDirectoryPath
+  ) throws(StateLocationError) -> String {
+    let variable = SettingVariable.state
+    guard var path = variable.value(in: environment) else {
+      if let directory = environment["STATE_DIRECTORY"]?.split(separator: ":").first, directory.hasPrefix("/") {
+        return "\(directory)/supportbot.sqlite"
+      }
+      if let directory = environment["XDG_STATE_HOME"], directory.hasPrefix("/") {
+        return "\(directory)/supportbot/supportbot.sqlite"
+      }
+      let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? NSHomeDirectory()
+      return "\(home)/.local/state/supportbot/supportbot.sqlite"
+    }
+    // A scheme: letters, digits, + - . before a colon (RFC 3986), more than one character.
+    if let colon = path.firstIndex(of: ":"), path.distance(from: path.startIndex, to: colon) > 1,
+      path[..<colon].allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || "+-.".contains($0)) })
+    {
+      let scheme = path[..<colon].lowercased()
+      guard scheme == "sqlite" || scheme == "file" else {
+        throw StateLocationError(
+          message:
+            "\(variable.name) is a \(scheme): URL, which this version cannot use; give the SQLite file as a path "
+            + "(/var/lib/supportbot/state.sqlite) or as sqlite:PATH or file:PATH")
+      }
+      path = String(path[path.index(after: colon)...])
+      // file:///var/lib/x and sqlite:///var/lib/x name /var/lib/x; a host part is not a local file.
+      if path.hasPrefix("//") {
+        path.removeFirst(2)
+        guard path.hasPrefix("/") else {
+          throw StateLocationError(
+            message: "\(variable.name) names a file on another host; give a local path such as sqlite:///var/lib/supportbot/state.sqlite")
+        }
+      }
+      guard !path.isEmpty, !path.contains("?") else {
+        throw StateLocationError(
+          message: "\(variable.name) must name the SQLite file, without parameters: sqlite:/var/lib/supportbot/state.sqlite")
+      }
+    }
+    if path.hasPrefix("~/") {
+      let home = environment["HOME"].flatMap { $0.hasPrefix("/") ? $0 : nil } ?? NSHomeDirectory()
+      path = home + path.dropFirst()
+    }
+    if !path.hasPrefix("/") { path = currentDirectory + "/" + path }
+    return (path as NSString).standardizingPath
   }
 }
 

@@ -39,7 +39,8 @@ extension Engine {
     var log = logger
     log[metadataKey: "uid"] = "\(metadata.uid)"
     var facts = MailFacts(
-      now: now(), isFirstStart: isFirstStart, isSeen: metadata.isSeen, arrivedAt: metadata.internalDate)
+      now: now(), isFirstStart: isFirstStart, isSeen: metadata.isSeen, arrivedAt: metadata.internalDate,
+      isFlaggedByBot: Keyword.anyOfOurs(in: metadata.flags))
     // Set once the mail itself is touched: only failures from then on count against it.
     var touched = false
     do {
@@ -168,6 +169,10 @@ extension Engine {
     switch decision {
     case .history:
       summary.history += 1
+      // Asked for its record: not the first-start history, the keyword decided.
+      if facts.isFlaggedByBot, facts.isRecorded == false {
+        log.notice("flagged by the bot before, but this state database has no record of it: left alone, not answered")
+      }
       guard !dryRun else { return }
       try await store.save(
         MailRecord(

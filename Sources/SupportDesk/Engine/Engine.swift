@@ -11,6 +11,12 @@ public enum Keyword {
   public static let replied = "$SupportbotReplied"
   public static let skipped = "$SupportbotSkipped"
   public static let failed = "$SupportbotFailed"
+  public static let all = [replied, skipped, failed]
+
+  /// Whether `flags` (from the server) hold one of the bot's keywords; IMAP compares them ignoring case.
+  public static func anyOfOurs(in flags: [String]) -> Bool {
+    flags.contains { flag in all.contains { $0.caseInsensitiveCompare(flag) == .orderedSame } }
+  }
 }
 
 /// The loop over new mail: fetch → decide → record → reply → record → file.

@@ -55,13 +55,20 @@ public struct MailService: Service {
   let backoff: Backoff
   let clock: any Clock<Duration>
   let logger: Logger
+  /// Tries to become the one instance that works the mailbox: nil when it
+  /// is (now), else who is (see `InstanceLock`). Until then the service
+  /// waits as a standby, asking again every `standbyInterval`.
+  var becomeActive: (@Sendable () throws -> String?)?
+  var standbyInterval: Duration = .seconds(5)
 
   /// - Parameters:
   ///   - useIdle: wait with `watcher` (else only the poll interval).
   ///   - clock: what the waits between passes sleep on.
+  ///   - becomeActive: nil when this instance may work the mailbox now, else who does; asked before the first pass.
   public init(
     passes: any MailPasses, watcher: any MailboxWatcher, useIdle: Bool, backoff: Backoff,
-    clock: any Clock<Duration> = ContinuousClock(), logger: Logger
+    clock: any Clock<Duration> = ContinuousClock(), logger: Logger,
+    becomeActive: (@Sendable () throws -> String?)? = nil, standbyInterval: Duration = .seconds(5)
   ) {
     self.passes = passes
     self.watcher = watcher
@@ -69,13 +76,18 @@ public struct MailService: Service {
     self.backoff = backoff
     self.clock = clock
     self.logger = logger
+    self.becomeActive = becomeActive
+    self.standbyInterval = standbyInterval
   }
 
   /// The service of `engine`, waiting with `idler` as the settings say.
-  public init(engine: Engine, idler: IMAPIdler, settings: Settings, logger: Logger) {
+  public init(
+    engine: Engine, idler: IMAPIdler, settings: Settings, logger: Logger,
+    becomeActive: (@Sendable () throws -> String?)? = nil
+  ) {
     self.init(
       passes: engine, watcher: idler, useIdle: settings.useIdle, backoff: Backoff(pollSeconds: settings.pollSeconds),
-      logger: logger)
+      logger: logger, becomeActive: becomeActive)
   }
 
   public func run() async throws {
@@ -88,7 +100,28 @@ public struct MailService: Service {
     await watcher.close()
   }
 
+  /// Waits until this instance may work the mailbox; false when a shutdown came first.
+  private func waitUntilActive() async throws -> Bool {
+    guard let becomeActive else { return true }
+    var waited = false
+    while let holder = try becomeActive() {
+      if !waited {
+        logger.notice("standby: \(holder) works with this state database; this instance takes over when it stops")
+        waited = true
+      }
+      do {
+        try await cancelWhenGracefulShutdown { [clock, standbyInterval] in try await clock.sleep(for: standbyInterval) }
+      } catch is CancellationError {
+        return false
+      }
+      if Task.isShuttingDownGracefully { return false }
+    }
+    if waited { logger.notice("taking over: the other instance stopped") }
+    return true
+  }
+
   private func serve() async throws {
+    guard try await waitUntilActive() else { return }
     var useIdle = useIdle
     var failures = 0
     while !Task.isShuttingDownGracefully {

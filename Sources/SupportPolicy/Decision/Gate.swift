@@ -12,6 +12,7 @@ import Triage
 /// |---|---|---|
 /// | 1. first start | first time on this mailbox, the mail read already or older than the window | `.history` |
 /// | 2. handled before | the state store has a record of this mail (the cursor had not moved yet) | `.alreadyHandled` |
+/// | 2a. flagged before | no record, but the mail carries a keyword of the bot (`$SupportbotReplied`…): a new or moved state file | `.history` |
 /// | 3. attempts | handling started more often than `attemptsPerMail` without finishing | `.giveUp` |
 /// | 4. read it | nothing above: the mail itself is needed now | `.needs(.content)` |
 /// | 5. vanished | the mail was expunged before it could be read | `.skip(.vanished)` |
@@ -65,6 +66,8 @@ public struct Gate: Sendable {
     }
     guard let isRecorded = facts.isRecorded else { return .needs(.isRecorded) }
     if isRecorded { return .alreadyHandled }
+    // The mailbox remembers what a state file forgot: never answer a mail the bot flagged.
+    if facts.isFlaggedByBot { return .history }
     guard let attempt = facts.attempt else { return .needs(.attempt) }
     if attempt > attemptsPerMail { return .giveUp(unfinishedAttempts: attempt - 1) }
     let message: Message
@@ -176,6 +179,9 @@ public struct MailFacts: Sendable {
   public var isSeen: Bool
   /// When the server received it (INTERNALDATE).
   public var arrivedAt: Date?
+  /// It carries a keyword the bot sets on handled mail (`$SupportbotReplied`,
+  /// `…Skipped`, `…Failed`): some run of the bot settled it already.
+  public var isFlaggedByBot: Bool
   public var isRecorded: Bool?
   public var attempt: Int?
   public var content: Content
@@ -184,14 +190,15 @@ public struct MailFacts: Sendable {
   public var replies: Replies?
 
   public init(
-    now: Date, isFirstStart: Bool = false, isSeen: Bool = false, arrivedAt: Date? = nil, isRecorded: Bool? = nil,
-    attempt: Int? = nil, content: Content = .notRead, answeredBefore: Bool? = nil, thread: Thread? = nil,
+    now: Date, isFirstStart: Bool = false, isSeen: Bool = false, arrivedAt: Date? = nil, isFlaggedByBot: Bool = false,
+    isRecorded: Bool? = nil, attempt: Int? = nil, content: Content = .notRead, answeredBefore: Bool? = nil, thread: Thread? = nil,
     replies: Replies? = nil
   ) {
     self.now = now
     self.isFirstStart = isFirstStart
     self.isSeen = isSeen
     self.arrivedAt = arrivedAt
+    self.isFlaggedByBot = isFlaggedByBot
     self.isRecorded = isRecorded
     self.attempt = attempt
     self.content = content
