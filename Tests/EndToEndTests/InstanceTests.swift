@@ -7,7 +7,9 @@ import Testing
 /// the real stack: neither answers a mail twice.
 extension CrashTests {
   /// A folder of `count` mails, a fresh state folder, and the log file.
-  func scene(_ kind: String, mails count: Int) async throws -> (
+  func scene(
+    _ kind: String, mails count: Int
+  ) async throws -> (
     tag: String, folder: String, ids: [String], directory: URL
   ) {
     let tag = "\(kind)-\(UUID().uuidString.prefix(8).lowercased())"

@@ -343,12 +343,14 @@ public struct Settings: Sendable {
         path.removeFirst(2)
         guard path.hasPrefix("/") else {
           throw StateLocationError(
-            message: "\(variable.name) names a file on another host; give a local path such as sqlite:///var/lib/supportbot/state.sqlite")
+            message: "\(variable.name) names a file on another host; give a local path such as "
+              + "sqlite:///var/lib/supportbot/state.sqlite")
         }
       }
       guard !path.isEmpty, !path.contains("?") else {
         throw StateLocationError(
-          message: "\(variable.name) must name the SQLite file, without parameters: sqlite:/var/lib/supportbot/state.sqlite")
+          message: "\(variable.name) must name the SQLite file, without parameters: "
+            + "sqlite:/var/lib/supportbot/state.sqlite")
       }
     }
     if path.hasPrefix("~/") {

@@ -191,8 +191,8 @@ public struct MailFacts: Sendable {
 
   public init(
     now: Date, isFirstStart: Bool = false, isSeen: Bool = false, arrivedAt: Date? = nil, isFlaggedByBot: Bool = false,
-    isRecorded: Bool? = nil, attempt: Int? = nil, content: Content = .notRead, answeredBefore: Bool? = nil, thread: Thread? = nil,
-    replies: Replies? = nil
+    isRecorded: Bool? = nil, attempt: Int? = nil, content: Content = .notRead, answeredBefore: Bool? = nil,
+    thread: Thread? = nil, replies: Replies? = nil
   ) {
     self.now = now
     self.isFirstStart = isFirstStart
